@@ -1,0 +1,21 @@
+// EMA blend of target parameters: target ← tau·target + (1 − tau)·online, in place.
+
+/** Blends n floats at `target` towards `online`. */
+export function ema_blend(target: usize, online: usize, n: i32, tau: f32): void {
+  const a: f32 = 1.0 - tau;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vt = f32x4.splat(tau);
+    const va = f32x4.splat(a);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const t = v128.load(target + off);
+      const o = v128.load(online + off);
+      v128.store(target + off, f32x4.add(f32x4.mul(t, vt), f32x4.mul(o, va)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(target + off, load<f32>(target + off) * tau + load<f32>(online + off) * a);
+  }
+}

@@ -1,0 +1,50 @@
+// Shared test utilities: fixture paths, seeded random data, error measures.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** `../shared/fixtures` beside the checkout, or BYOL_FIXTURES. */
+export const fixturesDir = process.env.BYOL_FIXTURES ?? join(repoRoot, "..", "shared", "fixtures");
+
+export function fixturePath(name: string): string {
+  const p = join(fixturesDir, name);
+  if (!existsSync(p)) throw new Error(`fixture ${p} is missing: tests read ../shared/fixtures beside the checkout (or BYOL_FIXTURES)`);
+  return p;
+}
+
+/** Deterministic generator (mulberry32) for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples (Box–Muller) from a seeded generator. */
+export function randn(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(r(), 1e-12);
+    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r()) * scale;
+  }
+  return out;
+}
+
+/** ‖a − b‖ / ‖b‖ (0 when both are zero). */
+export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`relL2: length ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+}

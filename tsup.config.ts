@@ -1,0 +1,24 @@
+import { defineConfig } from "tsup";
+
+const external = [/^@tensorflow\//];
+
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: "es2022",
+    external,
+  },
+  {
+    entry: { cli: "src/cli/main.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "node20",
+    platform: "node",
+    external,
+    banner: { js: "#!/usr/bin/env node" },
+  },
+]);
