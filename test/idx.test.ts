@@ -1,0 +1,79 @@
+import { gzipSync } from "node:zlib";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseIdx, parseIdxAsync } from "../src/index";
+import { readIdx } from "../src/node";
+import { idxBytes } from "./data-helpers";
+
+const FASHION = "/usr/share/datasets/fashion-mnist";
+
+describe("parseIdx", () => {
+  it("reads shape and data in C order", () => {
+    const r = parseIdx(idxBytes([2, 3, 4]), "x.idx");
+    expect(r.shape).toEqual([2, 3, 4]);
+    expect(Array.from(r.data)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+  });
+
+  it("reads 1-d label files and empty arrays", () => {
+    expect(parseIdx(idxBytes([5]), "l").shape).toEqual([5]);
+    const empty = parseIdx(idxBytes([0, 28, 28]), "e");
+    expect(empty.shape).toEqual([0, 28, 28]);
+    expect(empty.data.length).toBe(0);
+  });
+
+  it("names the file and the fault for bad bytes", () => {
+    const good = idxBytes([3, 2, 2]);
+    expect(() => parseIdx(good.subarray(0, good.length - 5), "train-images-idx3-ubyte.gz"))
+      .toThrow("train-images-idx3-ubyte.gz: truncated: header says 3×2×2 = 12 bytes, file has 7 after the 16-byte header");
+    expect(() => parseIdx(good.subarray(0, 10), "f")).toThrow("f: truncated: the header of 3 dimensions needs 16 bytes, file has 10");
+    expect(() => parseIdx(new Uint8Array([...good, 1, 2]), "f")).toThrow("f: 2 trailing bytes: header says 3×2×2 = 12 bytes");
+    expect(() => parseIdx(new TextEncoder().encode("hello, world"), "g.idx")).toThrow("g.idx: not an IDX file: wrong magic 68 65 6c 6c");
+    expect(() => parseIdx(new Uint8Array([0, 0]), "s")).toThrow("s: not an IDX file: 2 bytes is shorter than the 4-byte magic");
+    expect(() => parseIdx(idxBytes([2], undefined, 0x0d), "f32")).toThrow("f32: dtype 0x0d (float32) is not supported: only 0x08 unsigned byte");
+    expect(() => parseIdx(idxBytes([2], undefined, 0x42), "u")).toThrow("u: not an IDX file: unknown dtype 0x42");
+    expect(() => parseIdx(new Uint8Array([0, 0, 8, 0]), "z")).toThrow("z: not an IDX file: 0 dimensions");
+    expect(() => parseIdx(gzipSync(good), "c.gz")).toThrow("c.gz: gzip-compressed: decompress it first");
+  });
+});
+
+describe("parseIdxAsync (DecompressionStream)", () => {
+  it("reads gzip and raw bytes alike", async () => {
+    const raw = idxBytes([4, 5]);
+    expect((await parseIdxAsync(gzipSync(raw), "a.gz")).data).toEqual(raw.subarray(12));
+    expect((await parseIdxAsync(raw, "a")).shape).toEqual([4, 5]);
+  });
+
+  it("names the file when the gzip data is corrupt", async () => {
+    const gz = gzipSync(idxBytes([50, 50]));
+    await expect(parseIdxAsync(gz.subarray(0, gz.length >> 1), "half.gz")).rejects.toThrow("half.gz: corrupt gzip data");
+  });
+});
+
+describe("readIdx (Node)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "byol-idx-"));
+
+  it("reads the real Fashion-MNIST test labels (gzip) and a raw copy", () => {
+    const labels = readIdx(join(FASHION, "t10k-labels-idx1-ubyte.gz"));
+    expect(labels.shape).toEqual([10000]);
+    expect(Array.from(labels.data.subarray(0, 10))).toEqual([9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
+    const images = readIdx(join(FASHION, "t10k-images-idx3-ubyte.gz"));
+    expect(images.shape).toEqual([10000, 28, 28]);
+    const raw = join(dir, "raw-idx1-ubyte");
+    writeFileSync(raw, idxBytes([3]));
+    expect(readIdx(raw).shape).toEqual([3]);
+  });
+
+  it("names the file for missing, truncated-gzip and garbage files", () => {
+    expect(() => readIdx(join(dir, "nope.gz"))).toThrow(`${join(dir, "nope.gz")}: cannot read: no such file`);
+    expect(() => readIdx(dir)).toThrow(`${dir}: cannot read: is a directory`);
+    const gz = gzipSync(idxBytes([100, 28, 28]));
+    writeFileSync(join(dir, "cut.gz"), gz.subarray(0, 200));
+    expect(() => readIdx(join(dir, "cut.gz"))).toThrow(`${join(dir, "cut.gz")}: corrupt gzip data`);
+    writeFileSync(join(dir, "short.gz"), gzipSync(idxBytes([100, 28, 28]).subarray(0, 1234 + 16)));
+    expect(() => readIdx(join(dir, "short.gz"))).toThrow(`${join(dir, "short.gz")}: truncated: header says 100×28×28 = 78400 bytes, file has 1234`);
+    writeFileSync(join(dir, "junk.gz"), new Uint8Array(64).fill(7));
+    expect(() => readIdx(join(dir, "junk.gz"))).toThrow(`${join(dir, "junk.gz")}: not an IDX file: wrong magic 07 07 07 07`);
+  });
+});
