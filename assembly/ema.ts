@@ -19,3 +19,15 @@ export function ema_blend(target: usize, online: usize, n: i32, tau: f32): void 
     store<f32>(target + off, load<f32>(target + off) * tau + load<f32>(online + off) * a);
   }
 }
+
+/**
+ * Blends `count` scattered tensors in one call: entry k blends `lengths[k]` floats at
+ * `targets[k]` towards `onlines[k]`. The three arguments point to i32 tables, so a whole network's
+ * parameters (ours, or tensors living in another module's memory) take one call.
+ */
+export function ema_blend_many(targets: usize, onlines: usize, lengths: usize, count: i32, tau: f32): void {
+  for (let k = 0; k < count; k++) {
+    const off = <usize>k << 2;
+    ema_blend(<usize>load<u32>(targets + off), <usize>load<u32>(onlines + off), load<i32>(lengths + off), tau);
+  }
+}

@@ -4,7 +4,8 @@
 const ALIGN = 16; // v128 loads want 16-byte alignment to be fast
 const PAGE = 65536;
 
-const alignUp = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
+/** `n` bytes rounded up to the heap's 16-byte alignment. */
+export const alignUp = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
 /** A run of float32s in kernel memory. Call `view()` after any allocation: memory may have grown. */
 export class WasmF32 {
