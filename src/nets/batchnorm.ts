@@ -1,0 +1,153 @@
+// BatchNorm with PyTorch's training-mode semantics, as a tfjs layer.
+//
+// tfjs-layers' BatchNormalization differs from torch.nn.BatchNorm{1,2}d in training mode: it moves
+// the running variance towards the *biased* batch variance, PyTorch towards the unbiased one
+// (× n/(n−1)) while normalizing with the biased one. Its inference gradient is also broken for
+// rank-2 inputs (FusedBatchNorm's gradient tiles a rank-4 reshape). So byol-ts has its own layer,
+// with a closed-form backward pass.
+import * as tf from "@tensorflow/tfjs";
+
+/** Options of {@link BatchNorm}. Channels are the last axis (NHWC images, or [N, C] features). */
+export interface BatchNormArgs {
+  name?: string;
+  /**
+   * tfjs convention: `running = momentum·running + (1 − momentum)·batch`. Default 0.9, which is
+   * PyTorch's `momentum=0.1`.
+   */
+  momentum?: number;
+  /** Added to the variance before the square root; default 1e-5 as in PyTorch. */
+  epsilon?: number;
+  /** Learn a shift (PyTorch `bias`); default true. `center` and `scale` false = `affine=False`. */
+  center?: boolean;
+  /** Learn a scale (PyTorch `weight`); default true. */
+  scale?: boolean;
+  trainable?: boolean;
+}
+
+type Kwargs = { training?: boolean };
+
+/**
+ * torch.nn.BatchNorm1d / BatchNorm2d over the last axis. `apply(x, {training: true})` normalizes
+ * with the batch statistics (biased variance) and updates the running statistics with the
+ * unbiased variance, exactly as PyTorch; otherwise it uses the running statistics. Training mode
+ * with one value per channel throws, as in PyTorch. Weights: `gamma`, `beta` (when enabled),
+ * `moving_mean`, `moving_variance`.
+ */
+export class BatchNorm extends tf.layers.Layer {
+  /** Serialization name (registered, so tfjs model files holding this layer load). */
+  static className = "TorchBatchNorm";
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private gamma: tf.LayerVariable | null = null;
+  private beta: tf.LayerVariable | null = null;
+  private movingMean!: tf.LayerVariable;
+  private movingVariance!: tf.LayerVariable;
+
+  constructor(args: BatchNormArgs = {}) {
+    super(args);
+    this.momentum = args.momentum ?? 0.9;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`BatchNorm '${this.name}': momentum ${this.momentum} is not in [0, 1]`);
+    if (!(this.epsilon > 0)) throw new Error(`BatchNorm '${this.name}': epsilon ${this.epsilon} must be positive`);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape[shape.length - 1];
+    if (channels == null || shape.length < 2) {
+      throw new Error(`BatchNorm '${this.name}': needs a known last (channel) axis and a batch axis, got input shape [${shape}]`);
+    }
+    const c = [channels];
+    if (this.scale) this.gamma = this.addWeight("gamma", c, "float32", tf.initializers.ones(), undefined, true);
+    if (this.center) this.beta = this.addWeight("beta", c, "float32", tf.initializers.zeros(), undefined, true);
+    this.movingMean = this.addWeight("moving_mean", c, "float32", tf.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight("moving_variance", c, "float32", tf.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const gamma = this.gamma?.read() ?? null;
+      const beta = this.beta?.read() ?? null;
+      if (!kwargs.training) return this.inference(x, gamma, beta);
+      const perChannel = x.size / x.shape[x.rank - 1];
+      if (perChannel <= 1) {
+        throw new Error(
+          `BatchNorm '${this.name}': training mode needs more than 1 value per channel, got input shape [${x.shape}] ` +
+            `(PyTorch raises too); use a batch of at least 2, or run with training: false`,
+        );
+      }
+      return normalizeBatch(x, gamma, beta, this.epsilon, (mean, variance) => this.updateRunning(mean, variance, perChannel));
+    });
+  }
+
+  /** y = x·s + t with s = γ/√(running_var + ε), t = β − running_mean·s (differentiable at any rank). */
+  private inference(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null): tf.Tensor {
+    let s: tf.Tensor = tf.rsqrt(tf.add(this.movingVariance.read(), this.epsilon));
+    if (gamma) s = tf.mul(s, gamma);
+    let t: tf.Tensor = tf.neg(tf.mul(this.movingMean.read(), s));
+    if (beta) t = tf.add(t, beta);
+    return tf.add(tf.mul(x, s), t);
+  }
+
+  /** PyTorch: running ← (1 − m)·running + m·batch, with the unbiased variance (n/(n−1)). */
+  private updateRunning(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    const keep = this.momentum;
+    tf.tidy(() => {
+      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), keep), tf.mul(mean, 1 - keep)));
+      const unbiased = tf.mul(variance, n / (n - 1));
+      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), keep), tf.mul(unbiased, 1 - keep)));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  }
+}
+tf.serialization.registerClass(BatchNorm);
+
+/**
+ * Training-mode batch normalization over all axes but the last, with a closed-form gradient:
+ * x̂ = (x − μ)/σ, dβ = Σdy, dγ = Σdy·x̂, dx = γ/σ · (dy − dβ/n − x̂·dγ/n). `onStats` receives the
+ * batch mean and biased variance (running-statistics update; not part of the gradient).
+ */
+export function normalizeBatch(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  epsilon: number,
+  onStats?: (mean: tf.Tensor, variance: tf.Tensor) => void,
+): tf.Tensor {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const n = x.size / x.shape[x.rank - 1];
+  const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
+  const f = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const { mean, variance } = tf.moments(x, axes);
+    onStats?.(mean, variance);
+    const value = tf.batchNorm(x, mean, variance, beta ?? undefined, gamma ?? undefined, epsilon);
+    save(gamma ? [x, mean, variance, gamma] : [x, mean, variance]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, smean, svar, sgamma] = saved;
+      const rstd = tf.rsqrt(tf.add(svar, epsilon));
+      const xhat = tf.mul(tf.sub(sx, smean), rstd);
+      const dBeta = tf.sum(dy, axes);
+      const dGamma = tf.sum(tf.mul(dy, xhat), axes);
+      const s = sgamma ? tf.mul(sgamma, rstd) : rstd;
+      // dx = s·dy − (s·dγ/n)·x̂ − s·dβ/n
+      const dx = tf.add(tf.sub(tf.mul(dy, s), tf.mul(xhat, tf.mul(s, tf.div(dGamma, n)))), tf.neg(tf.mul(s, tf.div(dBeta, n))));
+      return [dx, ...(gamma ? [dGamma] : []), ...(beta ? [dBeta] : [])];
+    };
+    return { value, gradFunc };
+  });
+  return f(...inputs);
+}
