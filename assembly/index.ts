@@ -1,3 +1,4 @@
 // One module, every kernel. Built with imported memory, no data segments and no allocator,
 // so the same bytes can run on our own memory or in place on tfjs-wasm's memory.
 export * from "./ema";
+export * from "./loss";
