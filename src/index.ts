@@ -9,3 +9,8 @@ export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, image
 export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./data/batches";
 export { resizeBilinear } from "./data/resize";
 export type { ImageSet, LabelledImageSet } from "./data/types";
+export { emaBlend, emaBlendMany, EmaBuffers } from "../bindings/ema";
+export { cosineLoss, byolLoss } from "../bindings/loss";
+export type { CosineLossResult, ByolLossResult } from "../bindings/loss";
+export { byolLossTensor, normalizedCosineLossTf } from "./loss";
+export type { ByolLossTensorOptions, LossImpl } from "./loss";
