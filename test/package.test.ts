@@ -1,0 +1,75 @@
+// The published package works on its own: build (npm run build) and npm pack a copy of the
+// sources, install the tarball into a clean project (no dev dependencies; the tfjs peers come from
+// the registry or npm's cache), then import it from ESM and from CommonJS and run kernels. The wasm
+// is embedded in the bundle, so nothing is served or read from disk at run time.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "./helpers";
+
+/** What the package needs to build; build output and installed dependencies are never copied. */
+const SOURCES = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsup.config.ts", "asconfig.json", "assembly", "bindings", "src"];
+
+const work = mkdtempSync(join(tmpdir(), "byol-ts-package-"));
+const sources = join(work, "sources");
+const project = join(work, "project");
+
+const run = (cmd: string, args: string[], cwd: string): string =>
+  execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
+
+/** A consumer script: the build in use, EMA of [1..5] towards 0 at tau 0.5, loss of orthogonal rows. */
+const consumer = (imports: string, body: (code: string) => string) =>
+  `${imports}\n${body(`
+  const build = await initKernels();
+  const t = new Float32Array([1, 2, 3, 4, 5]);
+  emaBlend(t, new Float32Array(5), 0.5);
+  const loss = cosineLoss(new Float32Array([3, 0]), new Float32Array([0, 2]), 1, 2);
+  console.log(JSON.stringify({ build, ema: Array.from(t), mean: loss.mean, grad: Array.from(loss.grad) }));`)}\n`;
+
+// cos = 0 → loss 2; ∂/∂p = −2/‖p‖·ẑ = [0, −2/3]
+const EXPECTED = { build: "simd", ema: [0.5, 1, 1.5, 2, 2.5], mean: 2, grad: [0, Math.fround(-2 / 3)] };
+
+let packedFiles: string[] = [];
+
+beforeAll(() => {
+  // build a copy, so rebuilding never rewrites modules that tests running beside this one import
+  const generated = join("bindings", "generated");
+  for (const entry of SOURCES) {
+    cpSync(join(repoRoot, entry), join(sources, entry), { recursive: true, filter: (p) => !p.endsWith(sep + generated) });
+  }
+  symlinkSync(join(repoRoot, "node_modules"), join(sources, "node_modules"), "dir");
+  run("npm", ["run", "build"], sources);
+  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], sources)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  packedFiles = packed.files.map((f) => f.path);
+
+  mkdirSync(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(work, packed.filename)], project);
+}, 300_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("npm package", () => {
+  it("ships only the bundle (wasm embedded), the README and package.json", () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts"]));
+    expect(packedFiles.filter((f) => !(f.startsWith("dist/") || f === "package.json" || f === "README.md"))).toEqual([]);
+    expect(packedFiles.some((f) => f.endsWith(".wasm"))).toBe(false);
+  });
+
+  it("installs without dev dependencies", () => {
+    expect(existsSync(join(project, "node_modules", "byol-ts", "dist", "index.js"))).toBe(true);
+    for (const dev of ["assemblyscript", "vitest", "tsup"]) expect(existsSync(join(project, "node_modules", dev))).toBe(false);
+  });
+
+  it("imports from ESM and runs the kernels", () => {
+    writeFileSync(join(project, "use.mjs"), consumer(`import { initKernels, emaBlend, cosineLoss } from "byol-ts";`, (code) => code));
+    expect(JSON.parse(run(process.execPath, ["use.mjs"], project))).toEqual(EXPECTED);
+  });
+
+  it("requires from CommonJS and runs the kernels", () => {
+    writeFileSync(join(project, "use.cjs"), consumer(`const { initKernels, emaBlend, cosineLoss } = require("byol-ts");`, (code) => `(async () => {${code}\n})();`));
+    expect(JSON.parse(run(process.execPath, ["use.cjs"], project))).toEqual(EXPECTED);
+  });
+});
