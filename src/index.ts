@@ -9,6 +9,10 @@ export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, image
 export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./data/batches";
 export { resizeBilinear } from "./data/resize";
 export type { ImageSet, LabelledImageSet } from "./data/types";
+export { resnet, resnet18, resnet34, resnet50, inferResnetOptions, smallCnn, mlpHead, simsiamProjector, representationModel, encoderOutputSize, BatchNorm } from "./nets";
+export type { ResNetOptions, ResNetDepth, SmallCnnOptions, HeadOptions, HiddenLayer, EncoderFn, BatchNormArgs } from "./nets";
+export { loadTorchvisionWeights, exportTorchvisionWeights } from "./io/torchvision";
+export type { LoadTorchvisionOptions, ExportTorchvisionOptions } from "./io/torchvision";
 export { emaBlend, emaBlendMany, EmaBuffers } from "../bindings/ema";
 export { cosineLoss, byolLoss } from "../bindings/loss";
 export type { CosineLossResult, ByolLossResult } from "../bindings/loss";

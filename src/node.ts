@@ -5,3 +5,4 @@ export { defaultCacheDir, loadFashionMnist, loadIdxDataset, loadMnist } from "./
 export type { IdxDatasetName, LoadIdxDatasetOptions, Split } from "./data/fashion-mnist";
 export { loadImageFolder } from "./data/image-folder";
 export type { ImageFolderOptions, ImageFolderSet } from "./data/image-folder";
+export { parseSafetensorsFile, readSafetensorsFile } from "./io/files";
