@@ -2,3 +2,4 @@
 // so the same bytes can run on our own memory or in place on tfjs-wasm's memory.
 export * from "./ema";
 export * from "./loss";
+export * from "./conv_grad";

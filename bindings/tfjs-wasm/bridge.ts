@@ -1,0 +1,118 @@
+// Runs our kernel module in place on tfjs-wasm's own WebAssembly.Memory: the module imports its
+// memory and has no data segments and no allocator, so a second instance of the same bytes can
+// read and write tfjs tensors directly. Inputs are tensor pointers, outputs come from
+// backend.makeOutput, scratch from tfjs' malloc (kept and grown, never allocated per call).
+import type { DataType, TensorInfo } from "@tensorflow/tfjs-core";
+import { kernels, type KernelBuild, type RawExports } from "../loader";
+
+/** The parts of tfjs-backend-wasm's BackendWasm this bridge relies on (not in its public types). */
+export interface WasmBackendLike {
+  wasm: {
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+/** Our kernels instantiated on one tfjs-wasm backend's memory. */
+export interface Bridge {
+  readonly build: KernelBuild;
+  readonly exports: RawExports;
+  /** Byte offset of a tensor's data in the shared memory. */
+  ptr(t: TensorInfo): number;
+  /** A new float32 tensor owned by tfjs and its byte offset. */
+  output(shape: number[]): { info: TensorInfo; ptr: number };
+  /** At least `bytes` of scratch (contents undefined), reused across calls. */
+  scratch(bytes: number): number;
+}
+
+interface Entry {
+  module: WebAssembly.Module;
+  bridge: Bridge;
+  release(): void;
+}
+
+const bridges = new WeakMap<object, Entry>();
+
+/** The backend's WebAssembly.Memory: Emscripten keeps it among the module's exports (asm) or as wasmMemory. */
+export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory {
+  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error("byol-ts wasm kernels: cannot find the WebAssembly.Memory of the tfjs wasm backend (is it tfjs-backend-wasm 4.x?)");
+  }
+  return memory;
+}
+
+function makeBridge(backend: WasmBackendLike, build: KernelBuild, instance: WebAssembly.Instance): Entry {
+  let scratchPtr = 0;
+  let scratchBytes = 0;
+  const bridge: Bridge = {
+    build,
+    exports: instance.exports as unknown as RawExports,
+    ptr(t) {
+      const data = backend.dataIdMap.get(t.dataId);
+      if (!data) throw new Error(`byol-ts wasm kernels: tensor of shape [${t.shape}] is not on the wasm backend`);
+      return data.memoryOffset >>> 0;
+    },
+    output(shape) {
+      const info = backend.makeOutput(shape, "float32");
+      return { info, ptr: this.ptr(info) };
+    },
+    scratch(bytes) {
+      if (bytes > scratchBytes) {
+        if (scratchPtr !== 0) backend.wasm._free(scratchPtr);
+        // grow by at least half again, so a slowly rising size does not reallocate every call
+        scratchBytes = Math.max(bytes, Math.ceil(scratchBytes * 1.5));
+        scratchPtr = backend.wasm._malloc(scratchBytes) >>> 0;
+        if (scratchPtr === 0) throw new Error(`byol-ts wasm kernels: tfjs wasm backend could not allocate ${scratchBytes} bytes of scratch`);
+      }
+      return scratchPtr;
+    },
+  };
+  const release = () => {
+    if (scratchPtr !== 0) backend.wasm._free(scratchPtr);
+    scratchPtr = 0;
+    scratchBytes = 0;
+  };
+  return { module: kernels().module, bridge, release };
+}
+
+const imports = (backend: WasmBackendLike) => ({ env: { memory: backendMemory(backend) } });
+
+/** The cached bridge when it runs the currently loaded kernel build. */
+function current(backend: WasmBackendLike): Bridge | null {
+  const cached = bridges.get(backend);
+  return cached?.module === kernels().module ? cached.bridge : null;
+}
+
+function install(backend: WasmBackendLike, instance: WebAssembly.Instance): Bridge {
+  bridges.get(backend)?.release();
+  const entry = makeBridge(backend, kernels().build, instance);
+  bridges.set(backend, entry);
+  return entry.bridge;
+}
+
+/**
+ * Instantiates the loaded kernel build on the backend's memory ahead of use (asynchronously, as
+ * browsers require for modules this size on the main thread). Call after `initKernels`.
+ */
+export async function prepareBridge(backend: WasmBackendLike): Promise<Bridge> {
+  return current(backend) ?? install(backend, await WebAssembly.instantiate(kernels().module, imports(backend)));
+}
+
+/**
+ * The bridge for a backend, made synchronously when {@link prepareBridge} was not awaited (fine in
+ * Node and workers) or when the kernel build changed since.
+ */
+export function bridgeFor(backend: WasmBackendLike): Bridge {
+  return current(backend) ?? install(backend, new WebAssembly.Instance(kernels().module, imports(backend)));
+}
+
+/** Frees a backend's scratch and forgets its instance (tests use it to check for growth). */
+export function releaseBridge(backend: object): void {
+  bridges.get(backend)?.release();
+  bridges.delete(backend);
+}

@@ -1,0 +1,119 @@
+// Our Conv2DBackpropFilter / Conv2DBackpropInput on tfjs-wasm against the cpu backend's gradients,
+// on both kernel builds; plus leaks, memory growth and bad attributes.
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initKernels } from "../bindings/loader";
+import { backendMemory, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
+import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
+import { randn, relL2, rng } from "./helpers";
+
+type Pad = "same" | "valid" | number | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case { x: [number, number, number, number]; k: number; cout: number; stride: number; pad: Pad }
+
+/** dx and dW of Σ conv2d(x, w) · dy on the current backend. */
+function convGrads(c: Case, seed: number): [Float32Array, Float32Array] {
+  return tf.tidy(() => {
+    const cin = c.x[3];
+    const x = tf.tensor4d(randn(c.x.reduce((a, b) => a * b), seed), c.x);
+    const w = tf.tensor4d(randn(c.k * c.k * cin * c.cout, seed + 1, 1 / Math.sqrt(c.k * c.k * cin)), [c.k, c.k, cin, c.cout]);
+    const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
+    const shape = conv(x, w).shape;
+    const dy = tf.tensor(randn(shape.reduce((a, b) => a * b), seed + 2), shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), dy)))([x, w]);
+    return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array];
+  });
+}
+
+/** Random cases: sizes shrink as channels or batch grow, so the cpu reference stays fast. */
+function randomCases(count: number, seed: number): Case[] {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const out: Case[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = pick([1, 3, 3, 7]);
+    const cin = pick([1, 2, 3, 5, 8, 16, 24, 64, 130, 512]);
+    const cout = Math.min(pick([1, 4, 7, 8, 16, 33, 64, 256, 512]), Math.floor(65536 / cin)); // the cpu reference is slow beyond
+    const big = cin * cout > 4096;
+    const n = big ? pick([1, 2]) : pick([1, 3, 8, 64]);
+    const side = big || n === 64 ? pick([3, 4, 5]) : pick([5, 7, 8, 11]);
+    // outputs stay non-empty: tfjs-wasm's own forward Conv2D corrupts its heap on an empty output
+    const h = Math.max(side, k);
+    const w = Math.max(side + (i % 2), k);
+    const pad = pick<Pad>(["same", "valid", 1, [[0, 0], [k >> 1, (k >> 1) + 1], [0, k >> 1], [0, 0]]]);
+    out.push({ x: [n, h, w, cin], k, cout, stride: pick([1, 2]), pad });
+  }
+  return out;
+}
+
+const edgeCases: Case[] = [
+  { x: [1, 1, 1, 1], k: 1, cout: 1, stride: 1, pad: "valid" },
+  { x: [2, 28, 28, 3], k: 3, cout: 16, stride: 1, pad: "same" }, // a CIFAR stem
+  { x: [2, 28, 28, 3], k: 7, cout: 16, stride: 2, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] }, // a torchvision stem
+  { x: [3, 8, 8, 16], k: 1, cout: 32, stride: 2, pad: "valid" }, // a downsample
+  { x: [2, 4, 4, 16], k: 3, cout: 8, stride: 2, pad: "same" }, // tfjs' asymmetric 'same'
+  { x: [64, 2, 2, 8], k: 3, cout: 8, stride: 1, pad: 1 },
+  { x: [1, 3, 3, 512], k: 3, cout: 128, stride: 1, pad: 1 },
+  { x: [2, 3, 3, 128], k: 3, cout: 512, stride: 2, pad: 1 },
+];
+
+const builds = (process.env.ONLY ? [process.env.ONLY] : ["simd", "scalar"]) as ("simd" | "scalar")[];
+
+describe.each(builds)("wasm conv gradients (%s build)", (build) => {
+  beforeAll(async () => {
+    await initKernels({ build });
+    registerWasmKernels();
+  });
+  afterAll(() => unregisterWasmKernels());
+
+  const cases = [...edgeCases, ...randomCases(24, build === "simd" ? 7 : 8)];
+  it.each(cases.map((c, i) => [i, JSON.stringify(c), c] as const))("case %i %s matches cpu within 1e-4", async (i, _name, c) => {
+    await tf.setBackend("cpu");
+    const [dxRef, dwRef] = convGrads(c, 100 + i);
+    await tf.setBackend("wasm");
+    const before = tf.memory().numTensors;
+    const [dx, dw] = convGrads(c, 100 + i);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(relL2(dx, dxRef)).toBeLessThan(1e-4);
+    expect(relL2(dw, dwRef)).toBeLessThan(1e-4);
+  });
+});
+
+describe("wasm conv gradients: resources and errors", () => {
+  beforeAll(async () => {
+    await initKernels({ build: "simd" });
+    registerWasmKernels();
+    await tf.setBackend("wasm");
+  });
+  afterAll(() => unregisterWasmKernels());
+
+  it("does not grow tfjs-wasm memory or leak tensors over repeated calls", () => {
+    const c: Case = { x: [8, 14, 14, 32], k: 3, cout: 64, stride: 2, pad: 1 };
+    const memory = backendMemory(tf.backend() as unknown as WasmBackendLike);
+    for (let i = 0; i < 3; i++) convGrads(c, 1); // warm up: scratch and tfjs' pools settle
+    const bytes = memory.buffer.byteLength;
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) convGrads(c, 1);
+    expect(memory.buffer.byteLength).toBe(bytes);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  const x = () => tf.zeros([1, 4, 4, 2]);
+  const dy = () => tf.zeros([1, 4, 4, 3]);
+  const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) =>
+    tf.tidy(() => tf.engine().runKernel(name, inputs as never, attrs as never));
+  const base = { strides: 1, pad: "same", dataFormat: "NHWC" };
+
+  it("rejects NCHW, wrong dy shapes, bad strides and channel mismatches by name", () => {
+    expect(() => run("Conv2DBackpropFilter", { x: x(), dy: dy() }, { ...base, dataFormat: "NCHW", filterShape: [3, 3, 2, 3] }))
+      .toThrow(/Conv2DBackpropFilter: dataFormat 'NCHW'/);
+    expect(() => run("Conv2DBackpropFilter", { x: x(), dy: tf.zeros([1, 2, 2, 3]) }, { ...base, filterShape: [3, 3, 2, 3] }))
+      .toThrow(/dy has shape \[1,2,2,3\] but the convolution produces \[1,4,4,3\]/);
+    expect(() => run("Conv2DBackpropInput", { dy: dy(), filter: tf.zeros([3, 3, 2, 3]) }, { ...base, strides: [0, 1], inputShape: [1, 4, 4, 2] }))
+      .toThrow(/Conv2DBackpropInput: strides must be positive integers/);
+    expect(() => run("Conv2DBackpropInput", { dy: dy(), filter: tf.zeros([3, 3, 5, 3]) }, { ...base, inputShape: [1, 4, 4, 2] }))
+      .toThrow(/input has 2 channels but the filter \[3,3,5,3\] expects 5/);
+    expect(() => run("Conv2DBackpropFilter", { x: x(), dy: dy() }, { ...base, pad: "circular", filterShape: [3, 3, 2, 3] }))
+      .toThrow(/Conv2DBackpropFilter: bad padding "circular"/);
+  });
+});
