@@ -3,3 +3,4 @@
 export * from "./ema";
 export * from "./loss";
 export * from "./conv_grad";
+export * from "./augment";
