@@ -18,3 +18,8 @@ export { cosineLoss, byolLoss } from "../bindings/loss";
 export type { CosineLossResult, ByolLossResult } from "../bindings/loss";
 export { byolLossTensor, normalizedCosineLossTf } from "./loss";
 export type { ByolLossTensorOptions, LossImpl } from "./loss";
+export { accuracy, knnAccuracy, knnPredict } from "./eval/knn";
+export type { KnnOptions } from "./eval/knn";
+export type { Features, Labels, Matrix } from "./eval/features";
+export { fitLinearProbe, linearProbeAccuracy, predictLinearProbe } from "./eval/linear-probe";
+export type { LinearProbe, LinearProbeOptions, LinearProbeResult, LinearProbeStop } from "./eval/linear-probe";
