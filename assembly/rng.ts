@@ -35,12 +35,13 @@ export function philox(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): vo
 }
 
 /**
- * Fills n u32 words at `out` with Philox4x32-10 of key (k0, k1) and counters (i / 4, c1, c2, c3),
- * i = 0 … n − 1: the raw stream, for tests against the published known-answer vectors.
+ * Fills n u32 words at `out` with Philox4x32-10 of key (k0, k1) and counters
+ * (c0 + i / 4, c1, c2, c3), i = 0 … n − 1: the raw stream, for tests against the published
+ * known-answer vectors.
  */
-export function rng_fill(out: usize, n: i32, k0: u32, k1: u32, c1: u32, c2: u32, c3: u32): void {
+export function rng_fill(out: usize, n: i32, k0: u32, k1: u32, c0: u32, c1: u32, c2: u32, c3: u32): void {
   for (let i = 0; i < n; i += 4) {
-    philox(<u32>(i >> 2), c1, c2, c3, k0, k1);
+    philox(c0 + <u32>(i >> 2), c1, c2, c3, k0, k1);
     const p = out + (<usize>i << 2);
     store<u32>(p, philox0);
     if (i + 1 < n) store<u32>(p, philox1, 4);
