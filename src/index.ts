@@ -23,3 +23,4 @@ export type { KnnOptions } from "./eval/knn";
 export type { Features, Labels, Matrix } from "./eval/features";
 export { fitLinearProbe, linearProbeAccuracy, predictLinearProbe } from "./eval/linear-probe";
 export type { LinearProbe, LinearProbeOptions, LinearProbeResult, LinearProbeStop } from "./eval/linear-probe";
+export * from "./augment";

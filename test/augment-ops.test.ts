@@ -3,17 +3,18 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SampleParams } from "../bindings/augment";
-import { createAugmenter, IMAGENET_STATS, type Augmenter, type ViewPolicy } from "../src/augment";
+import { createAugmenter, IMAGENET_STATS, resolveViewPolicy, type Augmenter, type ViewPolicy } from "../src/augment";
 import { parseSafetensors } from "../src/io/safetensors";
 import * as ref from "./augment-reference";
 import { fixturePath, relL2 } from "./helpers";
 
 // a plain Uint8Array: parseSafetensors misreads a Node Buffer (its slice() is a view, not a copy)
-const fx = parseSafetensors(new Uint8Array(readFileSync(fixturePath("augment-ops.safetensors"))), "augment-ops.safetensors").tensors;
+const fx = parseSafetensors(new Uint8Array(readFileSync(fixturePath("augment-ops.safetensors"))), "augment-ops.safetensors").tensors as
+  Record<string, { shape: number[]; data: Float32Array }>;
 const [N, C, H, W] = fx["input.rgb"].shape;
 
 /** NCHW → NHWC. */
-function nhwc(t: { shape: number[]; data: Float32Array | ArrayLike<number> }): Float32Array {
+function nhwc(t: { shape: number[]; data: Float32Array }): Float32Array {
   const [n, c, h, w] = t.shape;
   const out = new Float32Array(n * h * w * c);
   for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out[(i * h * w + p) * c + ch] = t.data[(i * c + ch) * h * w + p];
@@ -81,7 +82,7 @@ describe("plain-TS reference vs torchvision 0.14", () => {
       const c = k.gray ? 1 : C;
       const input = nhwc(fx[c === 3 ? "input.rgb" : "input.gray"]);
       const want = nhwc(fx[`${k.name}.out`]);
-      const policy = { ...IDENTITY, ...k.policy, blur: null, normalize: k.policy?.normalize ?? null } as const;
+      const policy = resolveViewPolicy("ref", { ...IDENTITY, ...k.policy }, { channels: c, inHeight: H, inWidth: W, outHeight: H, outWidth: W });
       const size = H * W * c;
       const got = new Float32Array(want.length);
       for (let i = 0; i < N; i++) {
