@@ -1,0 +1,136 @@
+// Encoder structure and options (ResNets, small CNN), training-mode gradients, and the
+// representation tap. Numerical parity with PyTorch is in resnet-parity.test.ts.
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { resnet18, resnet50 } from "../src/nets/resnet";
+import { smallCnn } from "../src/nets/small-cnn";
+import { encoderOutputSize, representationModel, type EncoderFn } from "../src/nets/tap";
+import { randn, relL2 } from "./helpers";
+
+beforeAll(() => tf.setBackend("cpu"));
+
+const kernelOf = (m: tf.LayersModel, name: string) => m.getLayer(name).getWeights()[0].shape;
+
+describe("ResNet options", () => {
+  it("chooses the stem by input size and pads strided convolutions explicitly", () => {
+    const small = resnet18({ inputSize: 28, width: 8, channels: 1 });
+    expect(kernelOf(small, "conv1")).toEqual([3, 3, 1, 8]);
+    expect(small.layers.some((l) => l.name === "maxpool")).toBe(false);
+    const big = resnet18({ inputSize: 96, width: 8 });
+    expect(kernelOf(big, "conv1")).toEqual([7, 7, 3, 8]);
+    const names = big.layers.map((l) => l.name);
+    expect(names).toEqual(expect.arrayContaining(["conv1.pad", "maxpool.pad", "maxpool", "layer2.0.conv1.pad", "avgpool"]));
+    expect(names).not.toContain("layer1.0.conv1.pad"); // stride 1: tfjs 'same' is symmetric
+    expect(names).not.toContain("layer2.0.downsample.0.pad"); // 1×1: no padding at all
+    expect(big.outputs[0].shape).toEqual([null, 64]);
+    expect(resnet18({ inputSize: 28, width: 8, stem: "imagenet" }).getLayer("conv1").getWeights()[0].shape).toEqual([7, 7, 3, 8]);
+  });
+
+  it("resnet50 uses Bottleneck blocks (4× expansion) and fc when numClasses is given", () => {
+    const m = resnet50({ inputSize: 32, width: 8, numClasses: 5 });
+    expect(kernelOf(m, "layer1.0.conv3")).toEqual([1, 1, 8, 32]);
+    expect(kernelOf(m, "layer1.0.downsample.0")).toEqual([1, 1, 8, 32]);
+    expect(m.getLayer("avgpool").outputShape).toEqual([null, 256]);
+    expect(m.outputs[0].shape).toEqual([null, 5]);
+  });
+
+  it("is reproducible from a seed", () => {
+    const a = resnet18({ inputSize: 16, width: 4, seed: 3 }).getLayer("layer3.1.conv2").getWeights()[0].dataSync();
+    const b = resnet18({ inputSize: 16, width: 4, seed: 3 }).getLayer("layer3.1.conv2").getWeights()[0].dataSync();
+    const c = resnet18({ inputSize: 16, width: 4, seed: 4 }).getLayer("layer3.1.conv2").getWeights()[0].dataSync();
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it("rejects bad options with the option's name", () => {
+    expect(() => resnet18({} as never)).toThrow(/inputSize must be a positive integer, got undefined/);
+    expect(() => resnet18({ inputSize: 32, channels: 0 })).toThrow(/channels must be a positive integer, got 0/);
+    expect(() => resnet18({ inputSize: 32, stem: "tiny" as never })).toThrow(/stem must be 'imagenet' or 'cifar', got "tiny"/);
+    expect(() => smallCnn({ inputSize: 28, width: 2.5 })).toThrow(/smallCnn: width must be a positive integer, got 2.5/);
+  });
+});
+
+describe("training-mode gradients", () => {
+  it("equal autodiff through tfjs' own BatchNormalization for every weight, without leaks", async () => {
+    const model = resnet18({ inputSize: 32, width: 4, stem: "imagenet", numClasses: 3, seed: 5 });
+    // the twin: the same graph with tfjs-layers' BatchNormalization (same config keys and weight
+    // order), whose training-mode gradient is autodiff through moments + batchNorm
+    const config = JSON.stringify(model.toJSON(null, false)).replace(/"TorchBatchNorm"/g, '"BatchNormalization"');
+    const twin = await tf.models.modelFromJSON(JSON.parse(config));
+    expect(twin.getLayer("bn1").getClassName()).toBe("BatchNormalization");
+    twin.setWeights(model.getWeights());
+    const x = tf.tensor(randn(4 * 32 * 32 * 3, 6), [4, 32, 32, 3]);
+    const r = tf.tensor(randn(12, 7), [4, 3]);
+    const gradsOf = (m: tf.LayersModel) => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar, m.trainableWeights.map((w) => w.read() as tf.Variable));
+      const out = m.trainableWeights.map((w) => grads[w.read().name].dataSync().slice());
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    const ours = gradsOf(model);
+    expect(tf.memory().numTensors).toBe(before);
+    const theirs = gradsOf(twin);
+    expect(ours).toHaveLength(model.trainableWeights.length);
+    const worst = Math.max(...ours.map((g, i) => relL2(g, theirs[i])));
+    expect(worst).toBeLessThan(1e-4);
+    expect(ours.every((g) => g.some((v) => v !== 0))).toBe(true);
+    tf.dispose([x, r]);
+  });
+});
+
+describe("smallCnn", () => {
+  it("maps [N, s, s, c] to [N, 4·width] at 'avgpool' in both modes", () => {
+    const m = smallCnn({ inputSize: 28, channels: 1, width: 8 });
+    expect(m.layers.map((l) => l.name)).toEqual(expect.arrayContaining(["conv1", "bn1", "conv2.pad", "conv3", "bn3", "avgpool"]));
+    const x = tf.tensor(randn(2 * 28 * 28, 8), [2, 28, 28, 1]);
+    expect((m.apply(x, { training: true }) as tf.Tensor).shape).toEqual([2, 32]);
+    expect((m.predict(x) as tf.Tensor).shape).toEqual([2, 32]);
+  });
+});
+
+describe("representation tap", () => {
+  it("defaults to the layer before the last (avgpool before fc) and shares weights", () => {
+    const net = resnet18({ inputSize: 16, width: 4, numClasses: 10 });
+    const before = tf.memory().numTensors;
+    const rep = representationModel(net);
+    expect(tf.memory().numTensors).toBe(before); // nothing run, nothing allocated
+    expect(rep.outputs[0].shape).toEqual([null, 32]);
+    expect(encoderOutputSize(rep)).toBe(32);
+    expect(rep.getLayer("conv1")).toBe(net.getLayer("conv1"));
+    expect(representationModel(net, "avgpool").outputs[0].shape).toEqual([null, 32]);
+    expect(representationModel(net, -1).outputs[0].shape).toEqual([null, 10]);
+  });
+
+  it("flattens a convolutional layer's output, with its size known statically", () => {
+    const net = resnet18({ inputSize: 16, width: 4 });
+    const rep = representationModel(net, "layer3.1.relu"); // [N, 4, 4, 16]
+    expect(encoderOutputSize(rep)).toBe(256);
+    expect((rep.predict(tf.zeros([2, 16, 16, 3])) as tf.Tensor).shape).toEqual([2, 256]);
+  });
+
+  it("names the problem for bad taps", () => {
+    const net = smallCnn({ inputSize: 8, width: 2 });
+    expect(() => representationModel(net, "layer9")).toThrow(/'layer9' is not a layer of model 'small_cnn' \(layers: input, conv1, bn1/);
+    expect(() => representationModel(net, 40)).toThrow(/index 40 is outside model 'small_cnn' \(\d+ layers\)/);
+    expect(() => representationModel(net, 0)).toThrow(/is the input of model/);
+    expect(() => representationModel(net, 1.5)).toThrow(/integer index, got 1.5/);
+    const input = tf.input({ shape: [null, null, 3] });
+    const conv = tf.layers.conv2d({ filters: 2, kernelSize: 1, name: "c" }).apply(input) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(conv) as tf.SymbolicTensor;
+    const any = tf.model({ inputs: input, outputs: pooled });
+    expect(() => representationModel(any, "c")).toThrow(/'c' has output shape \[null,null,null,2\]: the feature size needs fixed dimensions/);
+    expect(encoderOutputSize(any)).toBe(2);
+  });
+
+  it("infers the feature size of an encoder function", () => {
+    const net = smallCnn({ inputSize: 8, width: 2 });
+    const fn: EncoderFn = (x) => net.apply(x) as tf.Tensor;
+    expect(encoderOutputSize(fn, [8, 8, 1])).toBe(8);
+    expect(encoderOutputSize(Object.assign((x: tf.Tensor) => x, { outputSize: 5 }))).toBe(5);
+    expect(() => encoderOutputSize(fn)).toThrow(/without inputShape/);
+    expect(() => encoderOutputSize(fn, [8, 8, 3])).toThrow(/threw on a zero batch of shape \[2, 8,8,3\]/);
+    expect(() => encoderOutputSize((x) => tf.mul(x, 2), [4, 4, 1])).toThrow(/maps \[2, 4,4,1\] to \[2,4,4,1\], expected \[2, F\]/);
+    expect(() => encoderOutputSize(42 as never)).toThrow(/LayersModel or a function/);
+  });
+});
