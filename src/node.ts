@@ -6,3 +6,4 @@ export type { IdxDatasetName, LoadIdxDatasetOptions, Split } from "./data/fashio
 export { loadImageFolder } from "./data/image-folder";
 export type { ImageFolderOptions, ImageFolderSet } from "./data/image-folder";
 export { parseSafetensorsFile, readSafetensorsFile } from "./io/files";
+export { writeEmbeddings } from "./eval/write-embeddings";

@@ -1,10 +1,10 @@
 // Node: download one IDX file into a cache folder, verified and written atomically, with progress.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { isGzip, parseIdx } from "./idx";
 import { gunzipBytes } from "./read-idx";
+import { writeAtomic } from "./write-atomic";
 
 /** What to fetch and how to check it. */
 export interface IdxDownload {
@@ -66,15 +66,7 @@ export async function downloadIdx(d: IdxDownload): Promise<string> {
     const got = sha256Hex(raw);
     if (got !== d.sha256) throw new Error(`${d.url}: SHA-256 of the decompressed file is ${got}, expected ${d.sha256}`);
   }
-  mkdirSync(d.dir, { recursive: true });
   const dest = join(d.dir, isGzip(bytes) ? `${d.name}.gz` : d.name);
-  const tmp = `${dest}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, dest);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`${dest}: cannot write the download: ${(e as Error).message}`);
-  }
+  writeAtomic(dest, bytes, "download");
   return dest;
 }
