@@ -5,7 +5,7 @@ export { parseSafetensors, readSafetensors, writeSafetensors } from "./io/safete
 export type { SafeTensor, SafeTensorInput, SafetensorsDtype, SafetensorsFile } from "./io/safetensors";
 export { parseIdx, parseIdxAsync, gunzip, isGzip } from "./data/idx";
 export type { IdxArray } from "./data/idx";
-export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, imageBytes, shuffledIndices, subset } from "./data/batches";
+export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, imageBytes, shuffledIndices, splitHeldOut, subset } from "./data/batches";
 export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./data/batches";
 export { resizeBilinear } from "./data/resize";
 export type { ImageSet, LabelledImageSet } from "./data/types";

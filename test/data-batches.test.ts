@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, shuffledIndices, subset, type ImageSet } from "../src/index";
+import { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, shuffledIndices, splitHeldOut, subset, type ImageSet } from "../src/index";
 
 const take = <T>(g: Generator<T>, k: number): T[] => Array.from({ length: k }, () => g.next().value as T);
 
@@ -89,5 +89,14 @@ describe("gatherImages and subset", () => {
     expect(s.n).toBe(2);
     expect(Array.from(s.labels!)).toEqual([3, 0]);
     expect(s.images[0]).toBe(36);
+  });
+
+  it("splitHeldOut gives disjoint labelled sets that together are the original", () => {
+    const { train, heldOut } = splitHeldOut(set, 2, 9);
+    expect([train.n, heldOut.n]).toEqual([3, 2]);
+    const seen = [...train.labels!, ...heldOut.labels!].sort();
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    // image i starts with byte 12·i, so labels and images still agree
+    for (const part of [train, heldOut]) part.labels!.forEach((l, i) => expect(part.images[i * 12]).toBe(12 * l));
   });
 });
