@@ -30,9 +30,11 @@ function setGeometry(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i
   gKH = kh; gKW = kw; gSH = sh; gSW = sw; gPT = pt; gPL = pl;
 }
 
-/** Output pixels per chunk: enough rows to amortise the tiles, few enough to stay in cache. */
-function chunkRows(): i32 {
-  const rows = 32768 / (gCin + gCout);
+const CHUNK_FLOATS: i32 = 16384;
+
+/** Output pixels per chunk for rows of `width` input floats: enough to amortise the tiles, few enough to stay in cache. */
+function chunkRows(width: i32): i32 {
+  const rows = CHUNK_FLOATS / (width + gCout);
   return max(64, min(2048, rows)) & ~3;
 }
 
@@ -65,13 +67,76 @@ function buildPairs(table: usize, m0: i32, m1: i32, kh: i32, kw: i32,
   return cnt;
 }
 
+// ---------------------------------------------------------------- patches (few input channels)
+
+/**
+ * Few input channels (a stem) make per-tap products too thin: both kernels then work on whole
+ * patches instead (im2col / col2im of one chunk), one [kh·kw·cin]-wide product per chunk.
+ */
+function patchMode(): bool {
+  return gCin < 16;
+}
+
+/** Floats in one patch row. */
+function patchWidth(): i32 {
+  return gKH * gKW * gCin;
+}
+
+/**
+ * Moves the kh × kw × cin patch of each output pixel in [m0, m1) between x and patch rows:
+ * gather copies (zeros for padding), scatter adds back (skipping padding).
+ */
+function movePatches(x: usize, patches: usize, m0: i32, m1: i32, gather: bool): void {
+  const rowBytes = <usize>gCin << 2;
+  const plane = gOH * gOW;
+  let p = patches;
+  for (let m = m0; m < m1; m++) {
+    const nn = m / plane;
+    const r = m - nn * plane;
+    const oh = r / gOW;
+    const ow = r - oh * gOW;
+    for (let i = 0; i < gKH; i++) {
+      const ih = oh * gSH - gPT + i;
+      for (let j = 0; j < gKW; j++) {
+        const iw = ow * gSW - gPL + j;
+        // rows are a few floats: plain loops beat memory.copy's call
+        if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) {
+          const px = x + <usize>((nn * gH + ih) * gW + iw) * rowBytes;
+          if (gather) {
+            for (let c: usize = 0; c < rowBytes; c += 4) store<f32>(p + c, load<f32>(px + c));
+          } else {
+            for (let c: usize = 0; c < rowBytes; c += 4) store<f32>(px + c, load<f32>(px + c) + load<f32>(p + c));
+          }
+        } else if (gather) {
+          for (let c: usize = 0; c < rowBytes; c += 4) store<f32>(p + c, 0);
+        }
+        p += rowBytes;
+      }
+    }
+  }
+}
+
+/** Pairs (patch row m − m0, dy row m) for every output pixel of the chunk; returns their number. */
+function patchPairs(table: usize, patches: usize, m0: i32, m1: i32, dy: usize): i32 {
+  const rowBytes = <usize>patchWidth() << 2;
+  for (let m = m0; m < m1; m++) {
+    const p = table + (<usize>(m - m0) << 3);
+    store<u32>(p, <u32>(patches + <usize>(m - m0) * rowBytes));
+    store<u32>(p, <u32>(dy + (<usize>(m * gCout) << 2)), 4);
+  }
+  return m1 - m0;
+}
+
 // ---------------------------------------------------------------- filter gradient
 
 /** Bytes of scratch {@link conv2d_backprop_filter} needs for this geometry. */
 export function conv2d_backprop_filter_scratch(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): i32 {
   setGeometry(n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
-  return chunkRows() << 3;
+  if (!patchMode()) return chunkRows(cin) << 3;
+  const k = patchWidth();
+  const rows = chunkRows(k);
+  return (rows << 3) + ((rows * k) << 2);
 }
 
 /**
@@ -82,32 +147,42 @@ export function conv2d_backprop_filter(x: usize, dy: usize, dw: usize, scratch: 
   n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): void {
   setGeometry(n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
-  const tapBytes = <usize>cin * <usize>cout << 2;
-  memory.fill(dw, 0, tapBytes * <usize>(kh * kw));
+  memory.fill(dw, 0, <usize>(kh * kw * cin) * <usize>cout << 2);
   const total = n * oh * ow;
-  const chunk = chunkRows();
-  // the SIMD tiles cover whole 4 × 8 blocks; the scalar loop takes the rest (all of it without SIMD)
-  let ci4 = 0;
-  let co8 = 0;
-  if (ASC_FEATURE_SIMD) {
-    ci4 = cin & ~3;
-    co8 = cout & ~7;
+  if (patchMode()) {
+    const chunk = chunkRows(patchWidth());
+    const patches = scratch + (<usize>chunk << 3);
+    for (let m0 = 0; m0 < total; m0 += chunk) {
+      const m1 = min(total, m0 + chunk);
+      movePatches(x, patches, m0, m1, true);
+      filterProduct(scratch, patchPairs(scratch, patches, m0, m1, dy), patchWidth(), dw);
+    }
+    return;
   }
+  const chunk = chunkRows(cin);
+  const tapBytes = <usize>(cin * cout) << 2;
   for (let m0 = 0; m0 < total; m0 += chunk) {
     const m1 = min(total, m0 + chunk);
     for (let t = 0; t < kh * kw; t++) {
       const cnt = buildPairs(scratch, m0, m1, t / kw, t % kw, x, <usize>cin << 2, dy, <usize>cout << 2);
-      if (cnt == 0) continue;
-      const dst = dw + <usize>t * tapBytes;
-      if (ASC_FEATURE_SIMD) {
-        for (let ci = 0; ci < ci4; ci += 4) {
-          for (let co = 0; co < co8; co += 8) filterTile(scratch, cnt, ci, co, dst);
-        }
-      }
-      filterRank1(scratch, cnt, 0, ci4, co8, cout, dst);
-      filterRank1(scratch, cnt, ci4, cin, 0, cout, dst);
+      if (cnt > 0) filterProduct(scratch, cnt, cin, dw + <usize>t * tapBytes);
     }
   }
+}
+
+/** dst[rows × cout] += Σ over `cnt` pairs of in[0..rows) ⊗ out[0..cout): SIMD tiles, then scalar edges. */
+function filterProduct(table: usize, cnt: i32, rows: i32, dst: usize): void {
+  let r4 = 0;
+  let c8 = 0;
+  if (ASC_FEATURE_SIMD) {
+    r4 = rows & ~3;
+    c8 = gCout & ~7;
+    for (let ci = 0; ci < r4; ci += 4) {
+      for (let co = 0; co < c8; co += 8) filterTile(table, cnt, ci, co, dst);
+    }
+  }
+  filterRank1(table, cnt, 0, r4, c8, gCout, dst);
+  filterRank1(table, cnt, r4, rows, 0, gCout, dst);
 }
 
 /** 4 input channels × 8 output channels of one tap's dW, accumulated over `cnt` pairs. */
@@ -163,18 +238,47 @@ function filterRank1(table: usize, cnt: i32, ci0: i32, ci1: i32, co0: i32, co1: 
 
 // ---------------------------------------------------------------- input gradient
 
-/** Input channels rounded up to the 8-wide SIMD panels (unchanged in the scalar build). */
+/** Rows of one tap's product: input channels, or whole patches in patch mode. */
+function inputRows(): i32 {
+  return patchMode() ? patchWidth() : gCin;
+}
+
+/** Taps with a product of their own (one in patch mode). */
+function inputTaps(): i32 {
+  return patchMode() ? 1 : gKH * gKW;
+}
+
+/** Rows rounded up to the 8-wide SIMD panels (unchanged in the scalar build). */
 function panelWidth(): i32 {
-  return ASC_FEATURE_SIMD ? (gCin + 7) & ~7 : gCin;
+  return ASC_FEATURE_SIMD ? (inputRows() + 7) & ~7 : inputRows();
+}
+
+// scratch layout of the input gradient, set by inputLayout()
+let sPanels: usize = 0;
+let sPacked: usize = 0;
+let sZero: usize = 0;
+let sTrash: usize = 0;
+let sPatches: usize = 0;
+let sEnd: usize = 0;
+
+/** Lays out scratch: pair table (+4 padding pairs), packed filter, per-tap packed flags, zero dy row, trash row, patches. */
+function inputLayout(scratch: usize): void {
+  const chunk = chunkRows(inputRows());
+  const pw = panelWidth();
+  sPanels = scratch + (<usize>(chunk + 4) << 3);
+  sPacked = sPanels + (<usize>(inputTaps() * pw * gCout) << 2);
+  sZero = sPacked + ((<usize>inputTaps() + 3) & ~3);
+  sTrash = sZero + (<usize>gCout << 2);
+  sPatches = sTrash + (<usize>pw << 2);
+  sEnd = sPatches + (patchMode() ? <usize>(chunk * inputRows()) << 2 : 0);
 }
 
 /** Bytes of scratch {@link conv2d_backprop_input} needs for this geometry. */
 export function conv2d_backprop_input_scratch(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): i32 {
   setGeometry(n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
-  const pw = panelWidth();
-  // table (+4 padding pairs), packed filter, a zero dy row, a trash dx row
-  return ((chunkRows() + 4) << 3) + ((kh * kw * pw * cout + cout + pw) << 2);
+  inputLayout(0);
+  return <i32>sEnd;
 }
 
 /**
@@ -185,54 +289,61 @@ export function conv2d_backprop_input(dy: usize, filter: usize, dx: usize, scrat
   n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): void {
   setGeometry(n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+  inputLayout(scratch);
   memory.fill(dx, 0, <usize>n * <usize>h * <usize>w * <usize>cin << 2);
-  const taps = kh * kw;
-  const chunk = chunkRows();
-  const pw = panelWidth();
-  const table = scratch;
-  const panels = table + (<usize>(chunk + 4) << 3);
-  const zeroRow = panels + (<usize>(taps * pw * cout) << 2);
-  const trash = zeroRow + (<usize>cout << 2);
-  let ci8 = 0;
-  if (ASC_FEATURE_SIMD) {
-    ci8 = cin & ~7;
-    packPanels(filter, panels, ci8);
-    memory.fill(zeroRow, 0, <usize>cout << 2);
-  }
+  memory.fill(sPacked, 0, <usize>inputTaps());
+  memory.fill(sZero, 0, <usize>cout << 2);
+  const rows = inputRows();
+  const patch = patchMode();
+  const chunk = chunkRows(rows);
   const total = n * oh * ow;
   for (let m0 = 0; m0 < total; m0 += chunk) {
     const m1 = min(total, m0 + chunk);
-    for (let t = 0; t < taps; t++) {
-      const cnt = buildPairs(table, m0, m1, t / kw, t % kw, dx, <usize>cin << 2, dy, <usize>cout << 2);
-      if (cnt == 0) continue;
-      if (ASC_FEATURE_SIMD) {
-        // pad to whole 4-pixel tiles with pairs that read zeros and write to a trash row
-        for (let e = cnt; e < ((cnt + 3) & ~3); e++) {
-          const p = table + (<usize>e << 3);
-          store<u32>(p, <u32>trash);
-          store<u32>(p, <u32>zeroRow, 4);
-        }
-        const panelTap = panels + (<usize>(t * pw * cout) << 2);
-        for (let ci = 0; ci < ci8; ci += 8) {
-          const panel = panelTap + (<usize>(ci * cout) << 2);
-          for (let e = 0; e < cnt; e += 4) inputTile(table + (<usize>e << 3), panel, ci);
-        }
-      }
-      inputDots(table, cnt, ci8, cin, filter + (<usize>(t * cin * cout) << 2), dx);
+    if (patch) {
+      memory.fill(sPatches, 0, <usize>((m1 - m0) * rows) << 2);
+      inputProduct(scratch, patchPairs(scratch, sPatches, m0, m1, dy), 0, filter);
+      movePatches(dx, sPatches, m0, m1, false);
+      continue;
+    }
+    for (let t = 0; t < kh * kw; t++) {
+      const cnt = buildPairs(scratch, m0, m1, t / kw, t % kw, dx, <usize>cin << 2, dy, <usize>cout << 2);
+      if (cnt > 0) inputProduct(scratch, cnt, t, filter + (<usize>(t * cin * cout) << 2));
     }
   }
 }
 
-/** Repacks W[tap][ci][co] for ci < ci8 into panels [tap][ci/8][co][8] so a tile reads 8 ci at once. */
-function packPanels(filter: usize, panels: usize, ci8: i32): void {
-  const pw = panelWidth();
-  for (let t = 0; t < gKH * gKW; t++) {
-    for (let ci = 0; ci < ci8; ci++) {
-      const src = filter + (<usize>((t * gCin + ci) * gCout) << 2);
-      const dst = panels + (<usize>((t * pw + (ci & ~7)) * gCout + (ci & 7)) << 2);
-      for (let co = 0; co < gCout; co++) {
-        store<f32>(dst + (<usize>co << 5), load<f32>(src + (<usize>co << 2)));
-      }
+/** in[pair][0..rows) += out[pair] · W[tap]ᵀ over `cnt` pairs: SIMD tiles on packed panels, then scalar dots. */
+function inputProduct(table: usize, cnt: i32, t: i32, tapFilter: usize): void {
+  const rows = inputRows();
+  let r8 = 0;
+  if (ASC_FEATURE_SIMD) {
+    r8 = rows & ~7;
+    const panelTap = sPanels + (<usize>(t * panelWidth() * gCout) << 2);
+    if (load<u8>(sPacked + t) == 0) {
+      packPanels(tapFilter, panelTap, r8);
+      store<u8>(sPacked + t, 1);
+    }
+    // pad to whole 4-row tiles with pairs that read zeros and write to a trash row
+    for (let e = cnt; e < ((cnt + 3) & ~3); e++) {
+      const p = table + (<usize>e << 3);
+      store<u32>(p, <u32>sTrash);
+      store<u32>(p, <u32>sZero, 4);
+    }
+    for (let ci = 0; ci < r8; ci += 8) {
+      const panel = panelTap + (<usize>(ci * gCout) << 2);
+      for (let e = 0; e < cnt; e += 4) inputTile(table + (<usize>e << 3), panel, ci);
+    }
+  }
+  inputDots(table, cnt, r8, rows, tapFilter);
+}
+
+/** Repacks rows [0, r8) of one tap's W[row][co] into panels [row/8][co][8] so a tile reads 8 rows at once. */
+function packPanels(tapFilter: usize, panels: usize, r8: i32): void {
+  for (let r = 0; r < r8; r++) {
+    const src = tapFilter + (<usize>(r * gCout) << 2);
+    const dst = panels + (<usize>((r & ~7) * gCout + (r & 7)) << 2);
+    for (let co = 0; co < gCout; co++) {
+      store<f32>(dst + (<usize>co << 5), load<f32>(src + (<usize>co << 2)));
     }
   }
 }
@@ -269,8 +380,8 @@ function inputTile(pairs: usize, panel: usize, ci: i32): void {
   v128.store(d3, c30); v128.store(d3, c31, 16);
 }
 
-/** Scalar dot products for dx channels [ci0, ci1) of `cnt` pairs under one tap's filter rows. */
-function inputDots(table: usize, cnt: i32, ci0: i32, ci1: i32, tapFilter: usize, dx: usize): void {
+/** Scalar dot products for rows [ci0, ci1) of `cnt` pairs under one tap's filter rows. */
+function inputDots(table: usize, cnt: i32, ci0: i32, ci1: i32, tapFilter: usize): void {
   if (ci0 >= ci1) return;
   const steps = <usize>gCout << 2;
   for (let e = 0; e < cnt; e++) {

@@ -79,6 +79,62 @@ describe.each(builds)("wasm conv gradients (%s build)", (build) => {
   });
 });
 
+/** Runs `f` on cpu and on wasm (our kernels) and returns both results as flat arrays. */
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
+  const flat = () => tf.tidy(() => [f()].flat().map((t) => t.dataSync() as Float32Array));
+  await tf.setBackend("cpu");
+  const ref = flat();
+  await tf.setBackend("wasm");
+  const before = tf.memory().numTensors;
+  const got = flat();
+  expect(tf.memory().numTensors).toBe(before);
+  return [got, ref];
+}
+
+describe.each(builds)("wasm MaxPoolGrad, Sum and Mean (%s build)", (build) => {
+  beforeAll(async () => {
+    await initKernels({ build });
+    registerWasmKernels();
+  });
+  afterAll(() => unregisterWasmKernels());
+
+  const pools: [number[], number, number, "same" | "valid" | number][] = [
+    [[2, 16, 16, 64], 3, 2, "valid"], // the torchvision stem, after explicit padding
+    [[3, 7, 9, 5], 3, 2, "same"],
+    [[1, 6, 6, 8], 2, 2, "valid"],
+    [[2, 5, 5, 3], 3, 1, 1],
+  ];
+  it.each(pools)("MaxPoolGrad of %j, window %i, stride %i, pad %j matches cpu", async (shape, k, s, pad) => {
+    // integers with ties: the first maximum of a window must win, as on cpu
+    const x = Float32Array.from(randn(shape.reduce((a, b) => a * b), 5), (v) => Math.round(v * 2));
+    const [got, ref] = await onBoth(() => {
+      const xt = tf.tensor4d(x, shape as [number, number, number, number]);
+      const pooled = tf.maxPool(xt, k, s, pad);
+      const dy = tf.tensor(randn(pooled.size, 6), pooled.shape);
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, s, pad), dy)))(xt);
+    });
+    expect(relL2(got[0], ref[0])).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    [[64, 14, 14, 20], [0, 1, 2], false],
+    [[5, 3, 7], [1, 0], true],
+    [[4, 6], 0, false],
+    [[4, 6, 3], [1, 2], false], // inner axes: tfjs' own kernel
+    [[4, 6, 3], [-1], true],
+  ] as [number[], number | number[], boolean][])("Sum and Mean of %j over %j (keepDims %s) match cpu", async (shape, axis, keepDims) => {
+    const x = randn(shape.reduce((a, b) => a * b), 9, 3);
+    const [got, ref] = await onBoth(() => {
+      const xt = tf.tensor(x, shape);
+      const outs = [tf.sum(xt, axis, keepDims), tf.mean(xt, axis, keepDims)];
+      expect(outs[0].shape).toEqual(tf.sum(tf.zeros(shape), axis, keepDims).shape);
+      return outs;
+    });
+    expect(relL2(got[0], ref[0])).toBeLessThan(1e-5);
+    expect(relL2(got[1], ref[1])).toBeLessThan(1e-5);
+  });
+});
+
 describe("wasm conv gradients: resources and errors", () => {
   beforeAll(async () => {
     await initKernels({ build: "simd" });

@@ -3,37 +3,45 @@
 import { findBackend, getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
+import { maxPoolGradConfig } from "./MaxPoolGrad";
+import { meanConfig } from "./Mean";
+import { ensureSetUp, rememberedOriginals, rememberOriginal } from "./originals";
+import { sumConfig } from "./Sum";
 
 /** Every kernel byol-ts registers for the `wasm` backend. */
-export const wasmKernelConfigs: readonly KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
+export const wasmKernelConfigs: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
+];
 
-const replaced = new Map<string, KernelConfig | undefined>();
+let registered = false;
 
 /** True while our kernels are registered. */
 export function wasmKernelsRegistered(): boolean {
-  return replaced.size > 0;
+  return registered;
 }
 
 /** Registers our wasm kernels (idempotent). Needs `initKernels()` to have run before they execute. */
 export function registerWasmKernels(): void {
-  if (wasmKernelsRegistered()) return;
+  if (registered) return;
   for (const config of wasmKernelConfigs) {
     const previous = getKernel(config.kernelName, "wasm");
     if (previous) unregisterKernel(config.kernelName, "wasm");
-    replaced.set(config.kernelName, previous);
+    rememberOriginal(config.kernelName, previous);
     registerKernel(config);
   }
+  registered = true;
 }
 
 /** Removes our wasm kernels and puts back the tfjs kernels they replaced. */
 export function unregisterWasmKernels(): void {
-  for (const [name, previous] of replaced) {
+  if (!registered) return;
+  const backend = findBackend("wasm");
+  for (const [name, previous] of rememberedOriginals()) {
     unregisterKernel(name, "wasm");
     if (!previous) continue;
     registerKernel(previous);
-    // a tfjs kernel binds its wasm function at backend set-up, which may have happened while ours was in place
-    const backend = findBackend("wasm");
-    if (backend && previous.setupFunc) previous.setupFunc(backend);
+    if (backend) ensureSetUp(previous, backend);
   }
-  replaced.clear();
+  rememberedOriginals().clear();
+  registered = false;
 }
