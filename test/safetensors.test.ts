@@ -11,6 +11,12 @@ describe("safetensors", () => {
     expect(f.metadata.what).toMatch(/cosine/);
   });
 
+  it("decodes tensors from a Node Buffer (whose slice() is a view, not a copy)", () => {
+    const bytes = writeSafetensors({ a: { shape: [2], data: new Float32Array([1, 2]) }, b: { shape: [3], data: new Float32Array([3, 4, 5]) } });
+    const t = readSafetensors(Buffer.from(bytes));
+    expect(Array.from(t.b.data as Float32Array)).toEqual([3, 4, 5]);
+  });
+
   it("round-trips bit-exactly, with metadata", () => {
     const a = new Float32Array([1.5, -0, NaN, 3e-39, 1e38, -7]);
     const bytes = writeSafetensors({ a: { shape: [2, 3], data: a }, i: { shape: [2], data: new Int32Array([1, -2]) } }, { k: "v" });

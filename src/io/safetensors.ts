@@ -28,7 +28,10 @@ function f16ToF32(h: number): number {
 }
 
 function decode(dtype: SafetensorsDtype, bytes: Uint8Array, n: number): TypedData {
-  const copy = bytes.slice(); // aligned private copy: offsets in a file need not be aligned
+  // aligned private copy (offsets in a file need not be aligned); not bytes.slice(): on a Node
+  // Buffer that is a view of the whole file
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
   const buf = copy.buffer;
   switch (dtype) {
     case "F64": return new Float64Array(buf, 0, n);
