@@ -31,3 +31,5 @@ export { pca } from "./eval/pca";
 export type { PcaOptions, PcaResult } from "./eval/pca";
 export { umapEmbed } from "./eval/umap";
 export type { UmapOptions } from "./eval/umap";
+export { setBackend, byolWasmKernelsActive } from "./backend";
+export type { BackendInfo, BackendName, SetBackendOptions } from "./backend";

@@ -1,0 +1,114 @@
+// Backend choice in one place. The user names a backend (or 'auto'); this file probes what the
+// runtime offers, initialises tfjs, and on wasm installs byol-ts' kernels (backward convolutions
+// and friends) so conv nets train there, fast.
+import * as tf from "@tensorflow/tfjs";
+import { initKernels, type KernelBuild } from "../bindings/loader";
+import { backendMemory, prepareBridge, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
+import { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered } from "../bindings/tfjs-wasm/register";
+
+/** A backend to run on; `'auto'` picks the fastest that works here. */
+export type BackendName = "auto" | "wasm" | "webgl" | "webgpu" | "cpu";
+
+/** What {@link setBackend} chose and how it runs. */
+export interface BackendInfo {
+  /** The tfjs backend now active. */
+  name: Exclude<BackendName, "auto">;
+  /** True when the backend computes with WebAssembly SIMD (wasm only). */
+  simd: boolean;
+  /** CPU threads tfjs computes with (wasm: tfjs-wasm's thread pool, 1 in Node; 1 for the others). */
+  threads: number;
+  /** Whose kernels run the backward convolutions: ours (wasm) or tfjs' own. */
+  kernels: "byol-ts" | "tfjs";
+}
+
+/** Options of {@link setBackend}. */
+export interface SetBackendOptions {
+  /** Force a build of the byol-ts kernels on wasm (tests); default `'auto'`. */
+  kernelBuild?: "auto" | KernelBuild;
+  /** Use tfjs-wasm's own kernels only (for comparisons); default false. */
+  tfjsKernelsOnly?: boolean;
+}
+
+const NAMES: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
+
+const isNode = () => typeof process !== "undefined" && typeof process.versions?.node === "string";
+
+/** Loads the tfjs package that registers `name`, if it is not registered yet. */
+async function load(name: Exclude<BackendName, "auto">): Promise<void> {
+  if (tf.findBackendFactory(name)) return;
+  if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
+  // webgpu is an optional peer dependency: absent means unavailable
+  if (name === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
+}
+
+/** Quick capability checks, so 'auto' does not try a backend bound to fail. */
+async function available(name: Exclude<BackendName, "auto">): Promise<boolean> {
+  const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } }; document?: unknown; OffscreenCanvas?: unknown };
+  if (name === "webgpu") return !!g.navigator?.gpu && !!(await g.navigator.gpu.requestAdapter().catch(() => null));
+  if (name === "webgl") return !isNode() && (g.document !== undefined || g.OffscreenCanvas !== undefined);
+  return true;
+}
+
+async function activate(name: Exclude<BackendName, "auto">, options: SetBackendOptions): Promise<BackendInfo> {
+  let ok = false;
+  let reason = "";
+  try {
+    await load(name);
+    if (name === "wasm" && !options.tfjsKernelsOnly && !tf.findBackend("wasm")) {
+      // threaded tfjs-wasm lives on a SharedArrayBuffer our single-memory module cannot import;
+      // its threads only speed up the forward pass, while without our kernels conv nets cannot train
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    }
+    ok = await tf.setBackend(name);
+    await tf.ready();
+  } catch (e) {
+    reason = `: ${(e as Error)?.message ?? String(e)}`;
+  }
+  if (!ok || tf.getBackend() !== name) {
+    const hint = name === "wasm" ? " (browsers: serve tfjs-backend-wasm's .wasm files and call setWasmPaths)" : "";
+    throw new Error(`byol-ts setBackend: the '${name}' backend could not be initialised${reason}${hint}`);
+  }
+  if (name !== "wasm") return { name, simd: false, threads: 1, kernels: "tfjs" };
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const tfjsSimd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+  const threads = wasm.getThreadsCount();
+  if (options.tfjsKernelsOnly) {
+    unregisterWasmKernels();
+    return { name, simd: tfjsSimd, threads, kernels: "tfjs" };
+  }
+  if (typeof SharedArrayBuffer !== "undefined" && backendMemory(tf.backend() as unknown as WasmBackendLike).buffer instanceof SharedArrayBuffer) {
+    // initialised threaded before byol-ts could opt out: tfjs kernels only (no filter gradient)
+    unregisterWasmKernels();
+    return { name, simd: tfjsSimd, threads, kernels: "tfjs" };
+  }
+  const build = await initKernels({ build: options.kernelBuild ?? "auto" });
+  await prepareBridge(tf.backend() as unknown as WasmBackendLike);
+  registerWasmKernels();
+  return { name, simd: tfjsSimd && build === "simd", threads, kernels: "byol-ts" };
+}
+
+/**
+ * Chooses the tfjs backend and returns what runs. In Node `'auto'` is wasm (with byol-ts'
+ * kernels); in browsers it tries WebGPU, then WebGL, then wasm, then cpu. A backend that cannot
+ * start throws an error naming it.
+ */
+export async function setBackend(name: BackendName = "auto", options: SetBackendOptions = {}): Promise<BackendInfo> {
+  if (!NAMES.includes(name)) throw new Error(`byol-ts setBackend: unknown backend ${JSON.stringify(name)}; use one of ${NAMES.join(", ")}`);
+  if (name !== "auto") return activate(name, options);
+  const order: Exclude<BackendName, "auto">[] = isNode() ? ["wasm", "cpu"] : ["webgpu", "webgl", "wasm", "cpu"];
+  const failures: string[] = [];
+  for (const candidate of order) {
+    if (!(await available(candidate).catch(() => false))) continue;
+    try {
+      return await activate(candidate, options);
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  throw new Error(`byol-ts setBackend('auto'): no backend could be initialised:\n${failures.join("\n")}`);
+}
+
+/** True while byol-ts' wasm kernels are installed in tfjs. */
+export function byolWasmKernelsActive(): boolean {
+  return wasmKernelsRegistered();
+}
