@@ -77,8 +77,9 @@ function kernelLoss(q1: tf.Tensor2D, z2: tf.Tensor2D, q2: tf.Tensor2D, z1: tf.Te
  * `q1`, `q2` are the online predictions of views 1 and 2, `z1`, `z2` the target projections, all
  * float32 [B, D]. Gradients flow to q1 and q2; z1 and z2 get zero gradient (stop-gradient).
  * Both implementations agree to float32 rounding (tested on the cpu and wasm backends); the
- * `'kernel'` one reads the tensors synchronously and throws on non-finite inputs, the `'tfjs'` one
- * stays on the backend's device and leaves non-finite values to propagate.
+ * `'kernel'` one reads the tensors synchronously, throws on non-finite inputs and rescales rows
+ * whose Σx² would overflow float32; the `'tfjs'` one stays on the backend's device, squares in
+ * float32 (rows with entries beyond ~1e19 overflow) and leaves non-finite values to propagate.
  */
 export function byolLossTensor(q1: tf.Tensor2D, z2: tf.Tensor2D, q2: tf.Tensor2D, z1: tf.Tensor2D, options: ByolLossTensorOptions = {}): tf.Scalar {
   const impl = options.impl ?? "kernel";
