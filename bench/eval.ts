@@ -1,0 +1,53 @@
+// Baselines for the evaluation layer: kNN and linear probe on raw Fashion-MNIST pixels, full
+// train (60k) as the bank / training set and the full test set (10k), on the wasm backend.
+// Also times the bank layout the kNN uses (transposed once vs the transposeB flag of every matMul).
+// Run: npx tsx bench/eval.ts [layout] [knn] [linear]
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { knnAccuracy, linearProbeAccuracy, type Matrix } from "../src/index";
+import { loadFashionMnist } from "../src/node";
+
+const parts = process.argv.slice(2);
+const want = (p: string) => parts.length === 0 || parts.includes(p);
+
+await tf.setBackend("wasm");
+const pixels = (images: Uint8Array, n: number): Matrix => ({ data: Float32Array.from(images, (v) => v / 255), shape: [n, 784] });
+const train = await loadFashionMnist({ split: "train", download: false });
+const test = await loadFashionMnist({ split: "test", download: false });
+const [xTrain, xTest] = [pixels(train.images, train.n), pixels(test.images, test.n)];
+console.log(`Fashion-MNIST raw pixels: ${train.n} train, ${test.n} test, backend ${tf.getBackend()}`);
+
+const timed = <T>(f: () => T): [T, number] => {
+  const t = performance.now();
+  const r = f();
+  return [r, (performance.now() - t) / 1000];
+};
+
+if (want("layout")) {
+  // Similarities of 500 test rows against a 10k bank, the inner step of the kNN monitor.
+  const [queries, bank] = [tf.tensor2d(xTest.data.subarray(0, 500 * 784), [500, 784]), tf.tensor2d(xTrain.data.subarray(0, 10000 * 784), [10000, 784])];
+  const bankT = tf.transpose(bank);
+  const run = (f: () => tf.Tensor) => timed(() => {
+    const r = f();
+    r.dataSync();
+    r.dispose();
+  })[1];
+  const median = (f: () => tf.Tensor) => [0, 1, 2, 3, 4].map(() => run(f)).sort((a, b) => a - b)[2];
+  const flag = median(() => tf.matMul(queries, bank, false, true));
+  const stored = median(() => tf.matMul(queries, bankT));
+  console.log(`[500, 784] x [10000, 784]^T: transposeB flag ${(flag * 1000).toFixed(0)} ms, bank stored transposed ${(stored * 1000).toFixed(0)} ms (${(flag / stored).toFixed(1)}x)`);
+  tf.dispose([queries, bank, bankT]);
+}
+if (want("knn")) {
+  for (const temperature of [0.1, 0.07]) {
+    const [acc, s] = timed(() => knnAccuracy(xTrain, train.labels, xTest, test.labels, { k: 200, temperature, numClasses: 10 }));
+    console.log(`kNN k=200 T=${temperature}: ${(acc * 100).toFixed(2)}%  (${s.toFixed(1)} s)`);
+  }
+}
+if (want("linear")) {
+  for (const l2 of [1e-4, 1e-3]) {
+    const [r, s] = timed(() => linearProbeAccuracy(xTrain, train.labels, xTest, test.labels, { numClasses: 10, l2 }));
+    console.log(`linear probe l2=${l2}: test ${(r.accuracy * 100).toFixed(2)}%, train ${(r.trainAccuracy * 100).toFixed(2)}%, ` +
+      `${r.probe.iterations} iterations, loss ${r.probe.loss.toFixed(4)}, ${r.probe.stopReason}  (${s.toFixed(1)} s)`);
+  }
+}
