@@ -2,7 +2,8 @@
 // representation tap. Numerical parity with PyTorch is in resnet-parity.test.ts.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resnet18, resnet50 } from "../src/nets/resnet";
+import { exportTorchvisionWeights } from "../src/io/torchvision";
+import { inferResnetOptions, resnet, resnet18, resnet50 } from "../src/nets/resnet";
 import { smallCnn } from "../src/nets/small-cnn";
 import { encoderOutputSize, representationModel, type EncoderFn } from "../src/nets/tap";
 import { randn, relL2 } from "./helpers";
@@ -40,6 +41,20 @@ describe("ResNet options", () => {
     const c = resnet18({ inputSize: 16, width: 4, seed: 4 }).getLayer("layer3.1.conv2").getWeights()[0].dataSync();
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
+  });
+
+  it("reads depth, width, channels, stem and classes back from a state dict", () => {
+    const cases = [
+      [18, { width: 4, channels: 1, stem: "cifar" }],
+      [34, { width: 2, channels: 3, stem: "imagenet", numClasses: 7 }],
+      [50, { width: 2, channels: 3, stem: "cifar" }],
+    ] as const;
+    for (const [depth, options] of cases) {
+      const sd = exportTorchvisionWeights(resnet(depth, { inputSize: 16, ...options }), { prefix: "m." });
+      expect(inferResnetOptions(sd, "m.")).toEqual({ depth, options });
+    }
+    expect(() => inferResnetOptions({ "conv1.weight": { shape: [4, 3, 3, 3] } }, "net.")).toThrow(/no 4-D 'net\.conv1\.weight'.*wrong prefix/);
+    expect(() => inferResnetOptions({ "conv1.weight": { shape: [4, 3, 3, 3] }, "layer1.0.conv1.weight": { shape: [1] } })).toThrow(/blocks per stage \[1,0,0,0\] \(BasicBlock\) match no ResNet/);
   });
 
   it("rejects bad options with the option's name", () => {

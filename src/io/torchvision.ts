@@ -5,20 +5,6 @@
 // name and weight kind, never by order. Layouts: conv [out,in,kh,kw] ⇄ [kh,kw,in,out], linear
 // [out,in] ⇄ [in,out], BatchNorm weight/bias/running_mean/running_var ⇄
 // gamma/beta/moving_mean/moving_variance.
-//
-// Exporting a checkpoint from PyTorch (run in Python):
-//   from safetensors.torch import save_file
-//   save_file(model.state_dict(), "r18.safetensors")
-// Without the safetensors package, torch alone writes the same format:
-//   import json, struct, torch
-//   def save_file(sd, path):
-//       h, blobs, off = {}, [], 0
-//       for k, t in sd.items():
-//           b = t.detach().contiguous().float().numpy().tobytes()
-//           h[k] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}; blobs.append(b); off += len(b)
-//       j = json.dumps(h).encode(); j += b" " * (-len(j) % 8)
-//       with open(path, "wb") as f: f.write(struct.pack("<Q", len(j)) + j + b"".join(blobs))
-// For byol-pytorch's learner, export `learner.online_encoder.net.state_dict()` (the ResNet).
 import * as tf from "@tensorflow/tfjs";
 import type { SafeTensor } from "./safetensors";
 
@@ -128,9 +114,29 @@ function channelHint(m: Mapped, torchShape: number[], got: number[]): string {
 
 /**
  * Loads a PyTorch state dict (e.g. from {@link readSafetensors}) into `model`, converting names
- * and layouts (see the file comment for the Python export snippet). `num_batches_tracked` is
- * ignored. Checks everything before writing anything: on a mismatch it throws one error listing
- * all missing, unexpected and mis-shaped tensors (names and both shapes).
+ * and layouts. `num_batches_tracked` is ignored. Checks everything before writing anything: on a
+ * mismatch it throws one error listing all missing, unexpected and mis-shaped tensors (names and
+ * both shapes), explaining an input-channel mismatch.
+ *
+ * To export a torchvision or byol-pytorch checkpoint, in Python:
+ * ```python
+ * from safetensors.torch import save_file
+ * save_file(model.state_dict(), "r18.safetensors")
+ * ```
+ * (for byol-pytorch's learner, `model = learner.online_encoder.net`). Without the safetensors
+ * package, torch alone writes the same format:
+ * ```python
+ * import json, struct
+ * def save_file(sd, path):
+ *     h, blobs, off = {}, [], 0
+ *     for k, t in sd.items():
+ *         b = t.detach().contiguous().float().numpy().tobytes()
+ *         h[k] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+ *         blobs.append(b); off += len(b)
+ *     j = json.dumps(h).encode(); j += b" " * (-len(j) % 8)
+ *     with open(path, "wb") as f: f.write(struct.pack("<Q", len(j)) + j + b"".join(blobs))
+ * ```
+ * Then `loadTorchvisionWeights(resnet18({ inputSize: 224, numClasses: 1000 }), readSafetensorsFile("r18.safetensors"))`.
  */
 export function loadTorchvisionWeights(model: tf.LayersModel, tensors: Record<string, SafeTensor>, options: LoadTorchvisionOptions = {}): void {
   const prefix = options.prefix ?? "";
