@@ -81,7 +81,7 @@ describe.each(["cpu", "wasm"])("ResNet parity with PyTorch on %s", (backend) => 
     const r0: Record<string, SafeTensor> = {};
     for (const [k, v] of Object.entries(r2)) {
       const r1 = t[k].data as Float32Array;
-      r0[k] = /running_(mean|var)$/.test(k) ? { ...v, data: v.data.map((b, i) => (1.9 * r1[i] - b) / 0.9) as Float32Array } : t[k];
+      r0[k] = /running_(mean|var)$/.test(k) ? { ...v, data: (v.data as Float32Array).map((b, i) => (1.9 * r1[i] - b) / 0.9) } : t[k];
     }
     loadTorchvisionWeights(model, r0, { prefix });
     expect(relL2(run(false), t["features.eval"].data as Float32Array)).toBeLessThan(TOL);

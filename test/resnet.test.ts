@@ -77,8 +77,9 @@ describe("training-mode gradients", () => {
     const x = tf.tensor(randn(4 * 32 * 32 * 3, 6), [4, 32, 32, 3]);
     const r = tf.tensor(randn(12, 7), [4, 3]);
     const gradsOf = (m: tf.LayersModel) => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar, m.trainableWeights.map((w) => w.read() as tf.Variable));
-      const out = m.trainableWeights.map((w) => grads[w.read().name].dataSync().slice());
+      const variables = m.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar, variables);
+      const out = variables.map((v) => grads[v.name].dataSync().slice());
       tf.dispose([value, ...Object.values(grads)]);
       return out;
     };
