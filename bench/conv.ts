@@ -1,0 +1,168 @@
+// ResNet-18 (width 64) forward and forward+backward on tfjs-wasm: tfjs' own kernels with a composed
+// filter gradient (the baseline: tfjs-wasm has no Conv2DBackpropFilter) against byol-ts' kernels,
+// in one process; per-kernel shares from tf.profile; each backward kernel's GFLOP/s against the
+// single-core f32x4 mul+add peak of this machine.
+//
+//   npx tsx bench/conv.ts [--stems imagenet,cifar] [--batches 64,128] [--cpu]
+//
+// --cpu adds one forward+backward on the cpu backend (imagenet stem, batch 64; minutes).
+import Benchmark from "benchmark";
+import * as tf from "@tensorflow/tfjs";
+import { kernels } from "../bindings/loader";
+import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
+import { setBackend } from "../src/backend";
+import { resnet18 } from "../src/nets/resnet";
+import { composedFilterGradConfig } from "./conv-baseline";
+
+type Stem = "imagenet" | "cifar";
+type Mode = "baseline" | "byol-ts";
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const stems = arg("stems", "imagenet,cifar").split(",") as Stem[];
+const batches = arg("batches", "64,128").split(",").map(Number);
+
+/** Puts either kernel set in place on the wasm backend. */
+function useKernels(mode: Mode): void {
+  unregisterWasmKernels();
+  if (tf.getKernel("Conv2DBackpropFilter", "wasm")) tf.unregisterKernel("Conv2DBackpropFilter", "wasm");
+  if (mode === "baseline") tf.registerKernel(composedFilterGradConfig);
+  else registerWasmKernels();
+}
+
+interface Workload {
+  forward(): void;
+  step(): void;
+  dispose(): void;
+}
+
+/** A ResNet-18 in training mode on random images; the loss is the mean square of avgpool features. */
+function workload(stem: Stem, batch: number): Workload {
+  const model = resnet18({ inputSize: 28, channels: 3, stem, width: 64, seed: 1 });
+  const x = tf.randomNormal([batch, 28, 28, 3], 0, 1, "float32", 1);
+  const loss = () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+  return {
+    forward: () => tf.tidy(() => void loss().dataSync()),
+    step: () => tf.tidy(() => {
+      const { grads } = tf.variableGrads(loss);
+      grads[model.trainableWeights[0].originalName].dataSync(); // wait for the whole backward pass
+    }),
+    dispose: () => {
+      x.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Mean seconds per call with benchmark.js (few samples: a call takes seconds). */
+function measure(fns: Record<string, () => void>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const suite = new Benchmark.Suite();
+  for (const [name, fn] of Object.entries(fns)) suite.add(name, fn, { minSamples: 4, maxTime: 1, initCount: 1 });
+  suite.on("cycle", (e: Benchmark.Event) => {
+    const b = e.target as unknown as Benchmark;
+    out[b.name!] = b.stats.mean;
+    console.error(`  ${b.name}: ${(b.stats.mean * 1000).toFixed(0)} ms ±${b.stats.rme.toFixed(0)}% (${b.stats.sample.length} runs)`);
+  });
+  suite.run();
+  return out;
+}
+
+/** The single-core f32x4 mul+add peak (GFLOP/s) from assembly/peak.ts, best of 15 short runs (the machine is shared). */
+function peakGflops(): number {
+  const probe = kernels().exports.peak_mul_add as (iters: number, k: number, c: number) => number;
+  probe(1e6, 0.999, 0.001);
+  let best = 0;
+  for (let r = 0; r < 15; r++) {
+    const iters = 1e7;
+    const t = performance.now();
+    probe(iters, 0.999, 0.001);
+    best = Math.max(best, (iters * 96) / ((performance.now() - t) / 1000) / 1e9);
+  }
+  return best;
+}
+
+/** Nominal FLOPs of a backward convolution from its profiled shapes (padding taps included). */
+function convFlops(k: tf.TensorInfo & { name: string; inputShapes: number[][]; outputShapes: number[][] }): number {
+  if (k.name === "Conv2DBackpropInput") {
+    const [dy, filter] = k.inputShapes;
+    return 2 * dy.reduce((a, b) => a * b) * filter[0] * filter[1] * filter[2];
+  }
+  const [, dy] = k.inputShapes;
+  const f = k.outputShapes[0];
+  return 2 * dy.reduce((a, b) => a * b) * f[0] * f[1] * f[2];
+}
+
+interface KernelRow { name: string; ms: number; calls: number; gflops?: number }
+
+/** Kernel times of one step; scopes (customGrad, op wrappers) are left out, so shares do not double count. */
+async function profileStep(w: Workload): Promise<{ rows: KernelRow[]; total: number }> {
+  const prof = await tf.profile(() => w.step());
+  const by = new Map<string, { ms: number; calls: number; flops: number }>();
+  for (const k of prof.kernels) {
+    if (k.name.endsWith("__op") || k.name === "unnamed scope") continue;
+    const e = by.get(k.name) ?? { ms: 0, calls: 0, flops: 0 };
+    e.ms += k.kernelTimeMs as number;
+    e.calls++;
+    if (k.name.startsWith("Conv2DBackprop")) e.flops += convFlops(k as never);
+    by.set(k.name, e);
+  }
+  const rows = [...by].map(([name, e]) => ({ name, ms: e.ms, calls: e.calls, gflops: e.flops ? e.flops / e.ms / 1e6 : undefined }));
+  rows.sort((a, b) => b.ms - a.ms);
+  return { rows, total: rows.reduce((s, r) => s + r.ms, 0) };
+}
+
+function printProfile(title: string, p: { rows: KernelRow[]; total: number }, peak: number): void {
+  console.log(`\n${title} — kernel time ${p.total.toFixed(0)} ms\n`);
+  console.log("| kernel | ms | share | calls | GFLOP/s (share of peak) |\n| --- | --- | --- | --- | --- |");
+  for (const r of p.rows.slice(0, 12)) {
+    const g = r.gflops ? `${r.gflops.toFixed(1)} (${((100 * r.gflops) / peak).toFixed(0)}%)` : "";
+    console.log(`| ${r.name} | ${r.ms.toFixed(0)} | ${((100 * r.ms) / p.total).toFixed(1)}% | ${r.calls} | ${g} |`);
+  }
+}
+
+async function main(): Promise<void> {
+  const info = await setBackend("wasm");
+  console.log(`backend: ${JSON.stringify(info)}; node ${process.version}`);
+  const peak = peakGflops();
+  console.log(`single-core f32x4 mul+add peak (assembly/peak.ts): ${peak.toFixed(1)} GFLOP/s`);
+  console.log("\n| stem | batch | fwd baseline | fwd byol-ts | fwd+bwd baseline | fwd+bwd byol-ts | speed-up |\n| --- | --- | --- | --- | --- | --- | --- |");
+  const lines: string[] = [];
+  for (const stem of stems) {
+    for (const batch of batches) {
+      const w = workload(stem, batch);
+      const t: Record<string, number> = {};
+      for (const mode of ["baseline", "byol-ts"] as Mode[]) {
+        useKernels(mode);
+        console.error(`${stem} ${batch} ${mode}`);
+        Object.assign(t, measure({ [`fwd ${mode}`]: w.forward, [`step ${mode}`]: w.step }));
+      }
+      const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
+      const line = `| ${stem} | ${batch} | ${ms(t["fwd baseline"])} | ${ms(t["fwd byol-ts"])} | ${ms(t["step baseline"])} | ${ms(t["step byol-ts"])} | ${(t["step baseline"] / t["step byol-ts"]).toFixed(2)}× |`;
+      console.log(line);
+      lines.push(line);
+      if (batch === batches[0]) {
+        for (const mode of ["baseline", "byol-ts"] as Mode[]) {
+          useKernels(mode);
+          printProfile(`profile: ${stem} stem, batch ${batch}, ${mode}`, await profileStep(w), peak);
+        }
+        console.log("\n| stem | batch | fwd baseline | fwd byol-ts | fwd+bwd baseline | fwd+bwd byol-ts | speed-up |\n| --- | --- | --- | --- | --- | --- | --- |");
+      }
+      w.dispose();
+    }
+  }
+  useKernels("byol-ts");
+  if (process.argv.includes("--cpu")) {
+    await setBackend("cpu");
+    const w = workload("imagenet", 64);
+    const t0 = performance.now();
+    w.step();
+    console.log(`\ncpu backend, imagenet stem, batch 64: one fwd+bwd ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    w.dispose();
+  }
+  console.log(`\nsummary (peak re-measured at the end: ${peakGflops().toFixed(1)} GFLOP/s)\n${lines.join("\n")}`);
+}
+
+await main();
