@@ -33,3 +33,5 @@ export { umapEmbed } from "./eval/umap";
 export type { UmapOptions } from "./eval/umap";
 export { setBackend, byolWasmKernelsActive } from "./backend";
 export type { BackendInfo, BackendName, SetBackendOptions } from "./backend";
+export { imageSetFromRgba, rgbaOfImage } from "./data/rgba";
+export type { RgbaImage, RgbaSetOptions } from "./data/rgba";

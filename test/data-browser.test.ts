@@ -1,5 +1,5 @@
 // The universal data and evaluation code in a real browser: IDX gunzip through DecompressionStream,
-// the kNN monitor and the .npy writer, bundled with tfjs and run in headless Chromium (cpu backend).
+// the kNN monitor, the .npy writer and canvas images, bundled with tfjs and run in headless Chromium (cpu backend).
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { repoRoot } from "./helpers";
 const CHROMIUM = "/usr/bin/chromium";
 const entry = `
 import * as tf from "@tensorflow/tfjs";
-import { parseIdxAsync, knnPredict, encodeNpy, decodeNpy } from "./src/index";
+import { parseIdxAsync, knnPredict, encodeNpy, decodeNpy, imageSetFromRgba, rgbaOfImage } from "./src/index";
 window.run = async (gzBase64, train, labels, test) => {
   await tf.setBackend("cpu");
   const gz = Uint8Array.from(atob(gzBase64), (c) => c.charCodeAt(0));
@@ -21,7 +21,10 @@ window.run = async (gzBase64, train, labels, test) => {
   const npy = decodeNpy(encodeNpy(Float32Array.of(1, 2, 3), [3]));
   let truncated = "";
   try { await parseIdxAsync(gz.subarray(0, 100), "cut.gz"); } catch (e) { truncated = e.message; }
-  return { shape: idx.shape, head: Array.from(idx.data.subarray(0, 10)), pred: Array.from(pred), npy: Array.from(npy.data), truncated, backend: tf.getBackend() };
+  const pixels = new ImageData(new Uint8ClampedArray([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255]), 2, 2);
+  const bitmap = await createImageBitmap(pixels);
+  const drawn = imageSetFromRgba([rgbaOfImage(bitmap), pixels], { size: 2 });
+  return { drawn: Array.from(drawn.images), shape: idx.shape, head: Array.from(idx.data.subarray(0, 10)), pred: Array.from(pred), npy: Array.from(npy.data), truncated, backend: tf.getBackend() };
 };`;
 
 describe.skipIf(!existsSync(CHROMIUM))("in Chromium", () => {
@@ -46,6 +49,8 @@ describe.skipIf(!existsSync(CHROMIUM))("in Chromium", () => {
       expect(out.npy).toEqual([1, 2, 3]);
       expect(out.truncated).toContain("cut.gz: corrupt gzip data");
       expect(out.backend).toBe("cpu");
+      const rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255];
+      expect(out.drawn).toEqual([...rgb, ...rgb]); // canvas read-back of a bitmap = the ImageData itself
     } finally {
       await browser.close();
     }

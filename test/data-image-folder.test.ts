@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resizeBilinear } from "../src/index";
+import { imageSetFromRgba, resizeBilinear } from "../src/index";
 import { loadImageFolder } from "../src/node";
 import { rng } from "./helpers";
 
@@ -127,5 +127,24 @@ describe("loadImageFolder", () => {
 
     expect(() => loadImageFolder(corrupt, { size: 0 })).toThrow("loadImageFolder: size must be positive integers, got 0");
     expect(() => loadImageFolder(corrupt, { size: 8, channels: 2 as 1 })).toThrow("channels must be 1 or 3, got 2");
+  });
+});
+
+describe("imageSetFromRgba (ImageData-like input)", () => {
+  it("converts, resizes and labels decoded images", () => {
+    const set = imageSetFromRgba(
+      [{ width: 4, height: 2, data: new Uint8ClampedArray(solid(4, 2, [255, 255, 255])) }, { width: 3, height: 3, data: solid(3, 3, [0, 0, 0]) }],
+      { size: [2, 2], channels: 1, labels: [1, 0], classes: ["dark", "light"] },
+    );
+    expect(Array.from(set.images)).toEqual([255, 255, 255, 255, 0, 0, 0, 0]);
+    expect(Array.from(set.labels!)).toEqual([1, 0]);
+    expect([set.n, set.height, set.width, set.channels]).toEqual([2, 2, 2, 1]);
+  });
+
+  it("names the image at fault", () => {
+    expect(() => imageSetFromRgba([{ width: 2, height: 2, data: new Uint8Array(16) }, { width: 2, height: 2, data: new Uint8Array(12) }], { size: 2 }))
+      .toThrow("image 1: 12 bytes are not a 2×2 RGBA image");
+    expect(() => imageSetFromRgba([], { size: 2 })).toThrow("imageSetFromRgba: no images");
+    expect(() => imageSetFromRgba([{ width: 1, height: 1, data: new Uint8Array(4) }], { size: 2, labels: [0, 1] })).toThrow("imageSetFromRgba: 2 labels for 1 images");
   });
 });

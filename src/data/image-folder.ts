@@ -4,7 +4,7 @@ import { extname, join, resolve } from "node:path";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { readBytes } from "./read-idx";
-import { resizeBilinear } from "./resize";
+import { checkChannels, parseSize, rgbaInto, type RgbaImage } from "./rgba";
 import type { ImageSet } from "./types";
 
 /** Options of {@link loadImageFolder}. */
@@ -25,15 +25,8 @@ export interface ImageFolderSet extends ImageSet {
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg"]);
 const isImageName = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
 
-/** A decoded image as RGBA bytes. */
-interface Rgba {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
-
 /** Decodes PNG or JPEG bytes (told apart by their magic, not the file name). */
-function decode(bytes: Uint8Array, file: string): Rgba {
+function decode(bytes: Uint8Array, file: string): RgbaImage {
   const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) {
@@ -45,23 +38,6 @@ function decode(bytes: Uint8Array, file: string): Rgba {
   } catch (e) {
     throw new Error(`${file}: corrupt ${isPng ? "PNG" : "JPEG"}: ${(e as Error).message}`);
   }
-}
-
-/** Drops alpha and converts to `channels` (grey with PIL's integer luma weights). */
-function toChannels(img: Rgba, channels: 1 | 3): Uint8Array {
-  const n = img.width * img.height;
-  const out = new Uint8Array(n * channels);
-  const d = img.data;
-  for (let i = 0; i < n; i++) {
-    const r = d[4 * i], g = d[4 * i + 1], b = d[4 * i + 2];
-    if (channels === 1) out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16;
-    else {
-      out[3 * i] = r;
-      out[3 * i + 1] = g;
-      out[3 * i + 2] = b;
-    }
-  }
-  return out;
 }
 
 /** Non-hidden entries of `dir`, sorted, split into image files and sub-folders. */
@@ -87,10 +63,8 @@ function listFolder(dir: string): { images: string[]; folders: string[] } {
  */
 export function loadImageFolder(dir: string, options: ImageFolderOptions): ImageFolderSet {
   const root = resolve(dir);
-  const [height, width] = typeof options.size === "number" ? [options.size, options.size] : options.size;
-  if (![height, width].every((s) => Number.isInteger(s) && s > 0)) throw new Error(`loadImageFolder: size must be positive integers, got ${options.size}`);
-  const channels = options.channels ?? 3;
-  if (channels !== 1 && channels !== 3) throw new Error(`loadImageFolder: channels must be 1 or 3, got ${channels}`);
+  const [height, width] = parseSize(options.size, "loadImageFolder");
+  const channels = checkChannels(options.channels ?? 3, "loadImageFolder");
 
   const top = listFolder(root);
   if (top.images.length > 0 && top.folders.length > 0) {
@@ -115,8 +89,7 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions): Image
   const images = new Uint8Array(n * size);
   for (let i = 0; i < n; i++) {
     const { file } = entries[i];
-    const img = decode(readBytes(file), file);
-    resizeBilinear(toChannels(img, channels), img.height, img.width, channels, height, width, images.subarray(i * size, (i + 1) * size));
+    rgbaInto(decode(readBytes(file), file), channels, height, width, images.subarray(i * size, (i + 1) * size), file);
   }
   const used = entries.slice(0, n);
   return {
