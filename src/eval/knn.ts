@@ -12,7 +12,7 @@ export interface KnnOptions {
   temperature?: number;
   /** Number of classes (default: one more than the largest label). */
   numClasses?: number;
-  /** Test rows per step (default: enough that a step's similarity matrix holds about 16M values). */
+  /** Test rows per step (default: so that a step's similarities and votes hold about 16M values each). */
   chunkSize?: number;
 }
 
@@ -32,7 +32,8 @@ export function knnPredict(trainFeatures: Features, trainLabels: Labels, testFea
   const temperature = options.temperature ?? 0.1;
   if (!Number.isInteger(k) || k < 1) throw new Error(`knn: k must be a positive integer, got ${options.k}`);
   if (!(temperature > 0)) throw new Error(`knn: temperature must be > 0, got ${temperature}`);
-  const chunkSize = options.chunkSize ?? rowsPerChunk(n);
+  // Bounded by both per-chunk intermediates: similarities [chunk, N] and one-hot votes [chunk, k, C].
+  const chunkSize = options.chunkSize ?? Math.min(rowsPerChunk(n), rowsPerChunk(k * numClasses));
 
   // The bank is kept transposed ([F, N]): tfjs-wasm multiplies far faster without transposeB.
   const bankT = tf.tidy(() => tf.transpose(l2Normalize(toTensor(trainFeatures, "trainFeatures"))));
