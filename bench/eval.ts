@@ -1,7 +1,8 @@
 // Baselines for the evaluation layer: kNN and linear probe on raw Fashion-MNIST pixels, full
 // train (60k) as the bank / training set and the full test set (10k), on the wasm backend.
 // Also times the bank layout the kNN uses (transposed once vs the transposeB flag of every matMul).
-// Run: npx tsx bench/eval.ts [layout] [knn] [linear]
+// `monitor` times the kNN monitor at the sizes a training run uses (512-d features).
+// Run: npx tsx bench/eval.ts [layout] [monitor] [knn] [linear]
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { knnAccuracy, linearProbeAccuracy, type Matrix } from "../src/index";
@@ -37,6 +38,15 @@ if (want("layout")) {
   const stored = median(() => tf.matMul(queries, bankT));
   console.log(`[500, 784] x [10000, 784]^T: transposeB flag ${(flag * 1000).toFixed(0)} ms, bank stored transposed ${(stored * 1000).toFixed(0)} ms (${(flag / stored).toFixed(1)}x)`);
   tf.dispose([queries, bank, bankT]);
+}
+if (want("monitor")) {
+  for (const [bank, queries] of [[10000, 1000], [60000, 10000]]) {
+    const f = 512;
+    const features = (n: number): Matrix => ({ data: Float32Array.from({ length: n * f }, () => Math.random()), shape: [n, f] });
+    const labels = Uint8Array.from({ length: bank }, (_, i) => i % 10);
+    const [, s] = timed(() => knnAccuracy(features(bank), labels, features(queries), labels.subarray(0, queries), { numClasses: 10 }));
+    console.log(`kNN monitor, 512-d, bank ${bank}, ${queries} queries: ${s.toFixed(1)} s`);
+  }
 }
 if (want("knn")) {
   for (const temperature of [0.1, 0.07]) {
