@@ -77,3 +77,13 @@ describe("readIdx (Node)", () => {
     expect(() => readIdx(join(dir, "junk.gz"))).toThrow(`${join(dir, "junk.gz")}: not an IDX file: wrong magic 07 07 07 07`);
   });
 });
+
+describe("readIdx returns plain Uint8Arrays", () => {
+  it("so that slice() copies, as for any typed array", () => {
+    const labels = readIdx("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").data;
+    expect(Buffer.isBuffer(labels)).toBe(false);
+    const copy = labels.slice(0, 3);
+    copy[0] = 99;
+    expect(labels[0]).toBe(9);
+  });
+});
