@@ -2,10 +2,11 @@
 // train (60k) as the bank / training set and the full test set (10k), on the wasm backend.
 // Also times the bank layout the kNN uses (transposed once vs the transposeB flag of every matMul).
 // `monitor` times the kNN monitor at the sizes a training run uses (512-d features).
-// Run: npx tsx bench/eval.ts [layout] [monitor] [knn] [linear]
+// `projection` times the 3-D views (PCA of all 70k images, UMAP of 2k) and scores them by kNN.
+// Run: npx tsx bench/eval.ts [layout] [monitor] [projection] [knn] [linear]
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { knnAccuracy, linearProbeAccuracy, type Matrix } from "../src/index";
+import { knnAccuracy, linearProbeAccuracy, pca, umapEmbed, type Matrix } from "../src/index";
 import { loadFashionMnist } from "../src/node";
 
 const parts = process.argv.slice(2);
@@ -47,6 +48,19 @@ if (want("monitor")) {
     const [, s] = timed(() => knnAccuracy(features(bank), labels, features(queries), labels.subarray(0, queries), { numClasses: 10 }));
     console.log(`kNN monitor, 512-d, bank ${bank}, ${queries} queries: ${s.toFixed(1)} s`);
   }
+}
+if (want("projection")) {
+  const [p, s] = timed(() => pca(xTrain, 3));
+  const ratio = Array.from(p.explainedVarianceRatio, (v) => (v * 100).toFixed(1)).join(" + ");
+  console.log(`PCA to 3-D of ${train.n} × 784: ${s.toFixed(1)} s, explained variance ${ratio}%`);
+  const m = 2000;
+  const sample: Matrix = { data: xTrain.data.subarray(0, m * 784), shape: [m, 784] };
+  const [u, su] = timed(() => umapEmbed(sample, { dims: 3, seed: 0 }));
+  // how well each 3-D view keeps classes apart: kNN of the last 500 points against the first 1500
+  const split = (e: Matrix, from: number, to: number): Matrix => ({ data: e.data.subarray(from * 3, to * 3), shape: [to - from, 3] });
+  const pcaSample: Matrix = { data: p.projected.data.subarray(0, m * 3), shape: [m, 3] };
+  const score = (e: Matrix) => knnAccuracy(split(e, 0, 1500), train.labels.subarray(0, 1500), split(e, 1500, m), train.labels.subarray(1500, m), { k: 20, numClasses: 10 });
+  console.log(`UMAP to 3-D of ${m} × 784: ${su.toFixed(1)} s; kNN (k 20) in 3-D: UMAP ${(score(u) * 100).toFixed(1)}%, PCA ${(score(pcaSample) * 100).toFixed(1)}%`);
 }
 if (want("knn")) {
   for (const temperature of [0.1, 0.07]) {
