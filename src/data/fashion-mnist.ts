@@ -173,16 +173,18 @@ export async function loadIdxDataset(name: IdxDatasetName, options: LoadIdxDatas
     const failures: string[] = [];
     for (const base of options.mirrors ?? spec.mirrors) {
       try {
+        // A file that an earlier mirror delivered stays in the cache and is not fetched again.
         for (const file of [files.images, files.labels]) {
           if (findFile(cache, file)) continue;
           await downloadIdx({ url: base + `${file}.gz`, dir: cache, name: file, sha256: spec.sha256?.[file], progress: options.progress ?? Boolean(process.stderr.isTTY) });
         }
-        const found = probe(cache, files);
-        if (typeof found !== "string") return loadPair(spec, found, limit);
+        break;
       } catch (e) {
         failures.push(`download from ${base}: ${(e as Error).message}${causeOf(e)}`);
       }
     }
+    const found = probe(cache, files);
+    if (typeof found !== "string") return loadPair(spec, found, limit);
     searched.push(...failures);
   } else {
     searched.push("download: disabled");
