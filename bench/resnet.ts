@@ -42,7 +42,7 @@ function time(name: string, fn: () => void): number | string {
   try {
     if (once() > 5) return once(); // warm-up, and fail fast
   } catch (e) {
-    return `unsupported: ${(e as Error).message.split("\n")[0].slice(0, 80)}`;
+    return `unsupported (${(e as Error).message.split("\n")[0].slice(0, 80)})`;
   }
   const bench = new Benchmark(name, fn, { minSamples: 3, maxTime: 2, initCount: 1 });
   bench.run();
@@ -65,7 +65,7 @@ for (const setup of setups) {
         tf.dispose([value, ...Object.values(grads)]);
       });
       rows.push({ setup, stem, batch, forward, step });
-      console.error(`${setup} ${stem} batch ${batch}: forward ${fmt(forward)}, forward+backward ${fmt(step)}`);
+      console.error(`${setup} ${stem} batch ${batch}: forward ${detail(forward)}, forward+backward ${detail(step)}`);
       x.dispose();
       model.dispose();
     }
@@ -73,7 +73,11 @@ for (const setup of setups) {
 }
 
 function fmt(v: number | string): string {
-  return typeof v === "number" ? `${(v * 1000).toFixed(0)} ms` : v;
+  return typeof v === "number" ? `${(v * 1000).toFixed(0)} ms` : "unsupported";
+}
+/** Progress line: the time, or why it could not be measured. */
+function detail(v: number | string): string {
+  return typeof v === "number" ? fmt(v) : v;
 }
 function ratio(v: number | string, base: number | string | undefined): string {
   return typeof v === "number" && typeof base === "number" ? `${(base / v).toFixed(2)}×` : "—";
