@@ -20,6 +20,7 @@ let S_PAD: usize = 0; // one reflect-padded row
 let S_WTS: usize = 0; // blur weights
 let S_XT: usize = 0; // crop column table
 let S_YT: usize = 0; // crop row table
+let S_LUT: usize = 0; // u8 → f32 (v / 255)
 let S_END: usize = 0;
 
 // @ts-ignore: decorator
@@ -34,7 +35,8 @@ function layout(inH: i32, inW: i32, c: i32, outH: i32, outW: i32, maxKernel: i32
   S_WTS = S_PAD + floats(max(inW, outW) + maxKernel);
   S_XT = S_WTS + floats(2 * maxKernel);
   S_YT = S_XT + (<usize>outW << 4);
-  S_END = S_YT + (<usize>outH << 4);
+  S_LUT = S_YT + (<usize>outH << 4);
+  S_END = S_LUT + 1024;
 }
 
 /** Bytes of scratch that augment_apply needs for these sizes and largest blur kernel. */
@@ -152,13 +154,15 @@ export function augment_apply(
   const cropLast = slot(policy, POL_CROP_LAST) != 0;
   const threshold = slot(policy, POL_SOLARIZE_THRESHOLD);
   const work = scratch + S_WORK;
+  const lut = scratch + S_LUT;
+  for (let v = 0; v < 256; v++) store<f32>(lut + (<usize>v << 2), <f32>v / 255);
   for (let s = 0; s < n; s++) {
     const p = params + (<usize>(s * PARAM_SLOTS) << 2);
     const src = images + <usize>load<i32>(indices + (<usize>s << 2)) * imageBytes;
     let planes = scratch;
     // a one-channel float image is already planar: read it in place unless it is modified first
     if (c == 1 && isU8 == 0 && !cropLast) planes = src;
-    else loadPlanar(src, isU8 != 0, inHW, c, planes);
+    else loadPlanar(src, isU8 != 0, inHW, c, planes, lut);
     if (cropLast) colourAndBlur(planes, inH, inW, c, p, scratch);
     resizedCrop(
       planes, inH, inW, c, <i32>slot(p, PAR_TOP), <i32>slot(p, PAR_LEFT), <i32>slot(p, PAR_HEIGHT), <i32>slot(p, PAR_WIDTH),

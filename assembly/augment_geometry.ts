@@ -1,8 +1,11 @@
 // Geometry: one NHWC image into planar floats, and torchvision's resized crop (bilinear,
 // align_corners=False, antialias off) with the horizontal flip folded into the column table.
 
-/** Copies one NHWC image (u8 divided by 255, or f32) into c planes of hw floats at dst. */
-export function loadPlanar(src: usize, isU8: bool, hw: i32, c: i32, dst: usize): void {
+/**
+ * Copies one NHWC image (u8 through `lut`, the 256 values v / 255, or f32) into c planes of hw
+ * floats at dst.
+ */
+export function loadPlanar(src: usize, isU8: bool, hw: i32, c: i32, dst: usize, lut: usize): void {
   if (c == 1 && !isU8) {
     memory.copy(dst, src, <usize>hw << 2);
     return;
@@ -18,16 +21,25 @@ export function loadPlanar(src: usize, isU8: bool, hw: i32, c: i32, dst: usize):
         v128.store(d, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(w)), k), 16);
       }
     }
-    for (; i < hw; i++) store<f32>(dst + (<usize>i << 2), <f32>load<u8>(src + <usize>i) / 255);
+    for (; i < hw; i++) store<f32>(dst + (<usize>i << 2), load<f32>(lut + (<usize>load<u8>(src + <usize>i) << 2)));
     return;
   }
   const plane = <usize>hw << 2;
-  for (; i < hw; i++) {
-    const d = dst + (<usize>i << 2);
-    for (let ch = 0; ch < c; ch++) {
-      const j = <usize>(i * c + ch);
-      const v = isU8 ? <f32>load<u8>(src + j) / 255 : load<f32>(src + (j << 2));
-      store<f32>(d + <usize>ch * plane, v);
+  if (isU8) {
+    for (; i < hw; i++) {
+      const s = src + <usize>(i * 3);
+      const d = dst + (<usize>i << 2);
+      store<f32>(d, load<f32>(lut + (<usize>load<u8>(s) << 2)));
+      store<f32>(d + plane, load<f32>(lut + (<usize>load<u8>(s, 1) << 2)));
+      store<f32>(d + 2 * plane, load<f32>(lut + (<usize>load<u8>(s, 2) << 2)));
+    }
+  } else {
+    for (; i < hw; i++) {
+      const s = src + (<usize>(i * 3) << 2);
+      const d = dst + (<usize>i << 2);
+      store<f32>(d, load<f32>(s));
+      store<f32>(d + plane, load<f32>(s, 4));
+      store<f32>(d + 2 * plane, load<f32>(s, 8));
     }
   }
 }

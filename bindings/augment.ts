@@ -180,7 +180,7 @@ export function encodeParams(params: readonly SampleParams[], height: number, wi
   return buf;
 }
 
-/** Checks an NHWC batch against its stated shape; `where` names the caller in errors. */
+/** Checks an NHWC batch against its stated shape and rejects non-finite floats; `where` names the caller in errors. */
 export function checkImages(where: string, data: Uint8Array | Float32Array, shape: ImageShape): void {
   if (!(data instanceof Uint8Array) && !(data instanceof Float32Array)) {
     throw new TypeError(`${where}: images must be a Uint8Array (0–255) or a Float32Array (0–1), got ${Object.prototype.toString.call(data)}`);
@@ -195,11 +195,11 @@ export function checkImages(where: string, data: Uint8Array | Float32Array, shap
     throw new RangeError(`${where}: buffer holds ${data.length} values but shape [${n}, ${height}, ${width}, ${channels}] (NHWC) needs ${want}`);
   }
   if (data instanceof Float32Array) {
-    const i = data.findIndex((v) => Number.isNaN(v));
+    const i = data.findIndex((v) => !Number.isFinite(v));
     if (i >= 0) {
       const px = Math.floor(i / channels);
       throw new RangeError(
-        `${where}: image ${Math.floor(px / (height * width))} has NaN at row ${Math.floor(px / width) % height}, column ${px % width}, channel ${i % channels}; NaN pixels are rejected`,
+        `${where}: image ${Math.floor(px / (height * width))} has ${data[i]} at row ${Math.floor(px / width) % height}, column ${px % width}, channel ${i % channels}; non-finite pixels (NaN, ±Infinity) are rejected`,
       );
     }
   }
@@ -246,7 +246,7 @@ export class AugmentEngine {
     return this.dims;
   }
 
-  /** Validates and uploads an NHWC dataset (u8 0–255 or f32 0–1; NaN rejected). */
+  /** Validates and uploads an NHWC dataset (u8 0–255 or f32 0–1; NaN and ±Infinity rejected). */
   setImages(data: Uint8Array | Float32Array, shape: ImageShape): void {
     checkImages("setImages", data, shape);
     this.source = data;

@@ -71,7 +71,10 @@ describe("bad input", () => {
     expect(() => aug.setImages([1, 2, 3] as never, shape)).toThrow(/Uint8Array \(0–255\) or a Float32Array/);
     const f = new Float32Array(4 * 8 * 8 * 3).fill(0.5);
     f[2 * 192 + (3 * 8 + 5) * 3 + 1] = NaN;
-    expect(() => aug.setImages(f, shape)).toThrow(/image 2 has NaN at row 3, column 5, channel 1; NaN pixels are rejected/);
+    expect(() => aug.setImages(f, shape)).toThrow(/image 2 has NaN at row 3, column 5, channel 1; non-finite pixels \(NaN, ±Infinity\) are rejected/);
+    f.fill(0.5);
+    f[7] = -Infinity;
+    expect(() => aug.setImages(f, shape)).toThrow(/image 0 has -Infinity at row 0, column 2, channel 1/);
     aug.setImages(u8(), shape);
     expect(() => aug.views([0, 4], 0)).toThrow(/indices\[1\] = 4 is not an image index in \[0, 4\)/);
     expect(() => aug.views([0], -1)).toThrow(/step must be an integer/);

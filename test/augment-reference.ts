@@ -13,29 +13,41 @@ export interface Img {
 
 const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
 const grey = (d: Float32Array, i: number) => 0.2989 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
-const map = (img: Img, f: (v: number, i: number) => number): Img => ({ ...img, data: img.data.map(f) });
+function map(img: Img, f: (v: number, i: number) => number): Img {
+  const out = new Float32Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = f(img.data[i], i);
+  return { ...img, data: out };
+}
 
-/** torchvision resized_crop: box then bilinear resize, align_corners=False, antialias off. */
-export function resizedCrop(img: Img, top: number, left: number, bh: number, bw: number, oh: number, ow: number): Img {
-  const out = new Float32Array(oh * ow * img.c);
-  const axis = (o: number, inSize: number, outSize: number) => {
+/** Source index pairs and weights of align_corners=False bilinear sampling along one axis. */
+function axis(inSize: number, outSize: number): Array<{ i0: number; i1: number; l: number }> {
+  return Array.from({ length: outSize }, (_, o) => {
     const src = Math.max((inSize / outSize) * (o + 0.5) - 0.5, 0);
     const i0 = Math.min(Math.floor(src), inSize - 1);
     return { i0, i1: Math.min(i0 + 1, inSize - 1), l: src - i0 };
-  };
+  });
+}
+
+/** torchvision resized_crop: box then bilinear resize, align_corners=False, antialias off. */
+export function resizedCrop(img: Img, top: number, left: number, bh: number, bw: number, oh: number, ow: number): Img {
+  const { data, w, c } = img;
+  const out = new Float32Array(oh * ow * c);
+  const ys = axis(bh, oh);
+  const xs = axis(bw, ow);
   for (let y = 0; y < oh; y++) {
-    const ay = axis(y, bh, oh);
+    const r0 = (top + ys[y].i0) * w + left;
+    const r1 = (top + ys[y].i1) * w + left;
+    const ly = ys[y].l;
     for (let x = 0; x < ow; x++) {
-      const ax = axis(x, bw, ow);
-      for (let ch = 0; ch < img.c; ch++) {
-        const at = (yy: number, xx: number) => img.data[((top + yy) * img.w + left + xx) * img.c + ch];
-        const r0 = at(ay.i0, ax.i0) * (1 - ax.l) + at(ay.i0, ax.i1) * ax.l;
-        const r1 = at(ay.i1, ax.i0) * (1 - ax.l) + at(ay.i1, ax.i1) * ax.l;
-        out[(y * ow + x) * img.c + ch] = r0 * (1 - ay.l) + r1 * ay.l;
+      const { i0, i1, l: lx } = xs[x];
+      for (let ch = 0; ch < c; ch++) {
+        const top0 = data[(r0 + i0) * c + ch] * (1 - lx) + data[(r0 + i1) * c + ch] * lx;
+        const bottom = data[(r1 + i0) * c + ch] * (1 - lx) + data[(r1 + i1) * c + ch] * lx;
+        out[(y * ow + x) * c + ch] = top0 * (1 - ly) + bottom * ly;
       }
     }
   }
-  return { data: out, h: oh, w: ow, c: img.c };
+  return { data: out, h: oh, w: ow, c };
 }
 
 export function hflip(img: Img): Img {
@@ -100,21 +112,24 @@ export function reflect(i: number, n: number): number {
 
 /** torchvision gaussian_blur: 2-D kernel (outer product of the 1-D gaussian), reflect padding. */
 export function blur(img: Img, k: number, sigma: number): Img {
+  const { data, h, w, c } = img;
   const half = (k - 1) / 2;
   const g = Array.from({ length: k }, (_, i) => Math.exp(-0.5 * ((i - half) / sigma) ** 2));
   const sum = g.reduce((a, b) => a + b, 0);
-  const w = g.map((v) => v / sum);
-  const out = new Float32Array(img.data.length);
-  for (let y = 0; y < img.h; y++) {
-    for (let x = 0; x < img.w; x++) {
-      for (let ch = 0; ch < img.c; ch++) {
+  const wt = g.map((v) => v / sum);
+  // reflected source row / column of each output position and tap
+  const rows = Array.from({ length: h * k }, (_, i) => reflect(Math.floor(i / k) + (i % k) - half, h));
+  const cols = Array.from({ length: w * k }, (_, i) => reflect(Math.floor(i / k) + (i % k) - half, w));
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let ch = 0; ch < c; ch++) {
         let acc = 0;
         for (let i = 0; i < k; i++) {
-          for (let j = 0; j < k; j++) {
-            acc += w[i] * w[j] * img.data[(reflect(y + i - half, img.h) * img.w + reflect(x + j - half, img.w)) * img.c + ch];
-          }
+          const row = rows[y * k + i] * w;
+          for (let j = 0; j < k; j++) acc += wt[i] * wt[j] * data[(row + cols[x * k + j]) * c + ch];
         }
-        out[(y * img.w + x) * img.c + ch] = acc;
+        out[(y * w + x) * c + ch] = acc;
       }
     }
   }

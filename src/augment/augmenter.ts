@@ -96,7 +96,8 @@ export class Augmenter {
    * Uploads the dataset: NHWC `images` (Uint8Array 0–255, or Float32Array 0–1 where values
    * outside [0, 1] are clamped by the colour ops as in torchvision) of the given shape (an
    * `ImageSet` works as the shape). Wrong lengths, channels other than 1 or 3, zero-size images
-   * and NaN pixels are rejected with an error naming the problem.
+   * and NaN or ±Infinity pixels are rejected with an error naming the problem (NaN is never
+   * propagated into the views).
    */
   setImages(images: Uint8Array | Float32Array, shape: ImageShape): void {
     const { channels } = this.options;
