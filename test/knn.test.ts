@@ -99,6 +99,23 @@ describe("knn bad input", () => {
   });
 });
 
+describe("knnPredict on the wasm backend", () => {
+  it("takes tensors there and agrees with the reference", async () => {
+    const { train, test } = randomProblem(300, 40, 16, 5, 77);
+    const ref = referenceKnn(train.x, train.y, test.x, 30, 0.1, 5);
+    await tf.setBackend("wasm");
+    try {
+      const [a, b] = [tf.tensor2d(train.x.data, train.x.shape), tf.tensor2d(test.x.data, test.x.shape)];
+      const before = tf.memory().numTensors;
+      expect(Array.from(knnPredict(a, train.y, b, { k: 30, numClasses: 5, chunkSize: 16 }))).toEqual(ref);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([a, b]);
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  });
+});
+
 describe("kNN on Fashion-MNIST raw pixels (wasm backend)", () => {
   it("a 10k bank classifies 1k test images sensibly (full data: 79%)", async () => {
     await tf.setBackend("wasm");
