@@ -87,6 +87,20 @@ describe("linear probe", () => {
     t.dispose();
   });
 
+  it("chooses λ from a list on a seeded validation split, then refits on all rows", () => {
+    const train = blobs(300, 6, 3, 1.5, 21);
+    const probe = fitLinearProbe(train.x, train.y, { l2: [10, 1e-3], numClasses: 3, seed: 4 });
+    expect(probe.l2Search!.map((r) => r.l2)).toEqual([10, 1e-3]);
+    expect(probe.l2).toBe(1e-3); // λ = 10 flattens the weights far too much here
+    expect(probe.l2Search![1].validationAccuracy).toBeGreaterThan(probe.l2Search![0].validationAccuracy);
+    // the final probe is the plain fit at the chosen λ, on every row
+    const plain = fitLinearProbe(train.x, train.y, { l2: 1e-3, numClasses: 3 });
+    expect(probe.weights).toEqual(plain.weights);
+    expect(fitLinearProbe(train.x, train.y, { l2: [10, 1e-3], numClasses: 3, seed: 4 }).l2Search).toEqual(probe.l2Search);
+    expect(() => fitLinearProbe(train.x, train.y, { l2: [] })).toThrow("linear probe: l2 is an empty list");
+    expect(() => fitLinearProbe(train.x, train.y, { l2: [1, 2], validation: 1 })).toThrow("linear probe: validation 1 of 300 rows leaves no rows");
+  });
+
   it("handles constant features and a single class without NaN", () => {
     const x: Matrix = { data: Float32Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 5 : i)), shape: [10, 3] };
     const probe = fitLinearProbe(x, new Array(10).fill(0), { numClasses: 2 });

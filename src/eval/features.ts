@@ -105,3 +105,10 @@ export function rowSlice(features: Features, start: number, end: number, cols: n
   if (features instanceof tf.Tensor) return tf.cast(tf.slice(features, [start, 0], [end - start, cols]), "float32");
   return tf.tensor2d(features.data.subarray(start * cols, end * cols), [end - start, cols], "float32");
 }
+
+/** A new matrix holding copies of the rows at `indices`. */
+export function gatherRows({ data, shape: [, cols] }: Matrix, indices: ArrayLike<number>): Matrix {
+  const out = new Float32Array(indices.length * cols);
+  for (let i = 0; i < indices.length; i++) out.set(data.subarray(indices[i] * cols, (indices[i] + 1) * cols), i * cols);
+  return { data: out, shape: [indices.length, cols] };
+}

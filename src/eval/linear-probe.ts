@@ -3,16 +3,25 @@
 // rate to tune, and the same answer on every run. tfjs computes loss and gradient over row chunks
 // (any backend, bounded memory); the L-BFGS bookkeeping on the few F×C weights is plain float64.
 import * as tf from "@tensorflow/tfjs";
-import { chunks } from "../data/batches";
+import { chunks, heldOutSplit } from "../data/batches";
 import { accuracy } from "./knn";
-import { checkLabels, classCount, featureShape, rowsPerChunk, toMatrix, type Features, type Labels, type Matrix } from "./features";
+import { checkLabels, classCount, featureShape, gatherRows, rowsPerChunk, toMatrix, type Features, type Labels, type Matrix } from "./features";
 
 /** Options of {@link fitLinearProbe}. */
 export interface LinearProbeOptions {
   /** Number of classes (default: one more than the largest label). */
   numClasses?: number;
-  /** L2 penalty λ on the weights (not the bias): loss = mean cross-entropy + λ/2·‖W‖² (default 1e-4). */
-  l2?: number;
+  /**
+   * L2 penalty λ on the weights (not the bias): loss = mean cross-entropy + λ/2·‖W‖² (default
+   * 1e-4). A list of candidates is searched: each is fitted on the training rows minus a seeded
+   * validation split, the best validation accuracy wins (the larger λ on a tie), and the probe is
+   * refitted on all rows with it.
+   */
+  l2?: number | number[];
+  /** Fraction of the training rows held out to choose among several `l2` (default 0.1). */
+  validation?: number;
+  /** Seed of that validation split (default 0). */
+  seed?: number;
   /** Iteration cap (default 500). */
   maxIterations?: number;
   /** Stop once the relative loss improvement stays below this for 3 iterations in a row (default 1e-6). */
@@ -35,6 +44,10 @@ export interface LinearProbe {
   mean: Float32Array;
   std: Float32Array;
   numClasses: number;
+  /** The L2 penalty used. */
+  l2: number;
+  /** Validation accuracy of every candidate when `l2` was a list. */
+  l2Search?: { l2: number; validationAccuracy: number }[];
   /** Final training objective (mean cross-entropy + L2 term). */
   loss: number;
   iterations: number;
@@ -135,21 +148,12 @@ function direction(grad: Float64Array, pairs: { s: Float64Array; y: Float64Array
   return q;
 }
 
-/**
- * Fits multinomial logistic regression to `labels` on standardized `features` (train mean and
- * std), with full-batch L-BFGS from zero weights until the loss stops improving. Deterministic.
- */
-export function fitLinearProbe(features: Features, labels: Labels, options: LinearProbeOptions = {}): LinearProbe {
-  const x = toMatrix(features, "trainFeatures");
+/** One L-BFGS fit at a fixed λ on validated data. */
+function fitMatrix(x: Matrix, y: Int32Array, c: number, l2: number, options: LinearProbeOptions): LinearProbe {
   const [n, f] = x.shape;
-  if (n === 0) throw new Error("linear probe: no training rows");
-  const y = checkLabels(labels, n, "trainLabels", options.numClasses);
-  const c = classCount(options.numClasses, y);
-  const l2 = options.l2 ?? 1e-4;
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-6;
   const memory = options.memory ?? 10;
-  if (!(l2 >= 0)) throw new Error(`linear probe: l2 must be ≥ 0, got ${l2}`);
   if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new Error(`linear probe: maxIterations must be an integer ≥ 0, got ${maxIterations}`);
   const { mean, std } = columnStats(x);
 
@@ -212,15 +216,47 @@ export function fitLinearProbe(features: Features, labels: Labels, options: Line
         break;
       }
     }
-    return { weights: Float32Array.from(w.subarray(0, f * c)), bias: Float32Array.from(w.subarray(f * c)), mean, std, numClasses: c, loss, iterations, stopReason };
+    return { weights: Float32Array.from(w.subarray(0, f * c)), bias: Float32Array.from(w.subarray(f * c)), mean, std, numClasses: c, l2, loss, iterations, stopReason };
   } finally {
     tf.dispose([...xs, ...ys]);
   }
 }
 
+/**
+ * Fits multinomial logistic regression to `labels` on standardized `features` (train mean and
+ * std), with full-batch L-BFGS from zero weights until the loss stops improving; with a list of
+ * `l2` candidates, chooses λ on a seeded validation split first. Deterministic.
+ */
+export function fitLinearProbe(features: Features, labels: Labels, options: LinearProbeOptions = {}): LinearProbe {
+  const x = toMatrix(features, "trainFeatures");
+  const n = x.shape[0];
+  if (n === 0) throw new Error("linear probe: no training rows");
+  const y = checkLabels(labels, n, "trainLabels", options.numClasses);
+  const c = classCount(options.numClasses, y);
+  const candidates = Array.isArray(options.l2) ? options.l2 : [options.l2 ?? 1e-4];
+  if (candidates.length === 0) throw new Error("linear probe: l2 is an empty list");
+  for (const l2 of candidates) if (!(l2 >= 0)) throw new Error(`linear probe: l2 must be ≥ 0, got ${l2}`);
+  if (candidates.length === 1) return fitMatrix(x, y, c, candidates[0], options);
+
+  const fraction = options.validation ?? 0.1;
+  const held = Math.round(n * fraction);
+  if (!(fraction > 0 && fraction < 1) || held < 1 || held >= n) {
+    throw new Error(`linear probe: validation ${fraction} of ${n} rows leaves no rows to fit or to validate λ on`);
+  }
+  const split = heldOutSplit(n, held, options.seed ?? 0);
+  const [xFit, xVal] = [gatherRows(x, split.train), gatherRows(x, split.heldOut)];
+  const [yFit, yVal] = [Int32Array.from(split.train, (i) => y[i]), Int32Array.from(split.heldOut, (i) => y[i])];
+  const l2Search = candidates.map((l2) => ({ l2, validationAccuracy: accuracy(predictMatrix(fitMatrix(xFit, yFit, c, l2, options), xVal), yVal) }));
+  const best = l2Search.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy || (b.validationAccuracy === a.validationAccuracy && b.l2 > a.l2) ? b : a));
+  return { ...fitMatrix(x, y, c, best.l2, options), l2Search };
+}
+
 /** Class predictions of a fitted probe for new features (standardized with the probe's train statistics). */
 export function predictLinearProbe(probe: LinearProbe, features: Features): Int32Array {
-  const x = toMatrix(features, "features");
+  return predictMatrix(probe, toMatrix(features, "features"));
+}
+
+function predictMatrix(probe: LinearProbe, x: Matrix): Int32Array {
   const [n, f] = x.shape;
   if (f !== probe.mean.length) throw new Error(`linear probe: fitted on ${probe.mean.length} features, got ${f}`);
   const out = new Int32Array(n);
