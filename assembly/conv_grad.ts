@@ -1,131 +1,11 @@
-// Backward 2-D convolutions, NHWC, filter [kh, kw, in, out] (tfjs layout), dilation 1.
-//
-// Both gradients run as implicit GEMMs, one filter tap at a time: for a tap (kh, kw), output
-// pixel m of dy meets input pixel ((n, oh·sh − pt + kh), ow·sw − pl + kw)) of x or dx. A table of
-// (input pixel, output pixel) pointer pairs for a chunk of output pixels turns each tap into a
-// dense product without an im2col buffer:
+// Backward 2-D convolutions, NHWC, filter [kh, kw, in, out] (tfjs layout), dilation 1, as
+// implicit GEMMs over one filter tap at a time (see conv_common.ts):
 //   filter gradient  dW[tap][ci][co] += Σ_pairs x[in][ci] · dy[out][co]   (4 ci × 8 co register tile)
-//   input gradient   dx[in][ci]      += Σ_co dy[out][co] · W[tap][ci][co] (4 pixels × 8 ci tile)
-// Pairs whose input pixel falls in the padding are left out of the table, so strides and padding
-// cost nothing. Chunks keep the rows they touch in cache. Scratch comes from the caller.
-
-// Geometry of the current call, set once per entry so helpers need not pass 13 numbers around.
-let gN: i32 = 0;
-let gH: i32 = 0;
-let gW: i32 = 0;
-let gCin: i32 = 0;
-let gOH: i32 = 0;
-let gOW: i32 = 0;
-let gCout: i32 = 0;
-let gKH: i32 = 0;
-let gKW: i32 = 0;
-let gSH: i32 = 0;
-let gSW: i32 = 0;
-let gPT: i32 = 0;
-let gPL: i32 = 0;
-
-function setGeometry(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): void {
-  gN = n; gH = h; gW = w; gCin = cin; gOH = oh; gOW = ow; gCout = cout;
-  gKH = kh; gKW = kw; gSH = sh; gSW = sw; gPT = pt; gPL = pl;
-}
-
-const CHUNK_FLOATS: i32 = 16384;
-
-/** Output pixels per chunk for rows of `width` input floats: enough to amortise the tiles, few enough to stay in cache. */
-function chunkRows(width: i32): i32 {
-  const rows = CHUNK_FLOATS / (width + gCout);
-  return max(64, min(2048, rows)) & ~3;
-}
-
-/**
- * Writes (input pixel pointer, output row pointer) pairs for output pixels [m0, m1) under tap
- * (kh, kw) into `table`, skipping pixels that read padding; returns the number of pairs.
- */
-function buildPairs(table: usize, m0: i32, m1: i32, kh: i32, kw: i32,
-  inBase: usize, inRow: usize, outBase: usize, outRow: usize): i32 {
-  const plane = gOH * gOW;
-  let n = m0 / plane;
-  let r = m0 - n * plane;
-  let oh = r / gOW;
-  let ow = r - oh * gOW;
-  let cnt = 0;
-  for (let m = m0; m < m1; m++) {
-    const ih = oh * gSH - gPT + kh;
-    const iw = ow * gSW - gPL + kw;
-    if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) {
-      const p = table + (<usize>cnt << 3);
-      store<u32>(p, <u32>(inBase + <usize>((n * gH + ih) * gW + iw) * inRow));
-      store<u32>(p, <u32>(outBase + <usize>m * outRow), 4);
-      cnt++;
-    }
-    if (++ow == gOW) {
-      ow = 0;
-      if (++oh == gOH) { oh = 0; n++; }
-    }
-  }
-  return cnt;
-}
-
-// ---------------------------------------------------------------- patches (few input channels)
-
-/**
- * Few input channels (a stem) make per-tap products too thin: both kernels then work on whole
- * patches instead (im2col / col2im of one chunk), one [kh·kw·cin]-wide product per chunk.
- */
-function patchMode(): bool {
-  return gCin < 16;
-}
-
-/** Floats in one patch row. */
-function patchWidth(): i32 {
-  return gKH * gKW * gCin;
-}
-
-/**
- * Moves the kh × kw × cin patch of each output pixel in [m0, m1) between x and patch rows:
- * gather copies (zeros for padding), scatter adds back (skipping padding).
- */
-function movePatches(x: usize, patches: usize, m0: i32, m1: i32, gather: bool): void {
-  const rowBytes = <usize>gCin << 2;
-  const plane = gOH * gOW;
-  let p = patches;
-  for (let m = m0; m < m1; m++) {
-    const nn = m / plane;
-    const r = m - nn * plane;
-    const oh = r / gOW;
-    const ow = r - oh * gOW;
-    for (let i = 0; i < gKH; i++) {
-      const ih = oh * gSH - gPT + i;
-      for (let j = 0; j < gKW; j++) {
-        const iw = ow * gSW - gPL + j;
-        // rows are a few floats: plain loops beat memory.copy's call
-        if (<u32>ih < <u32>gH && <u32>iw < <u32>gW) {
-          const px = x + <usize>((nn * gH + ih) * gW + iw) * rowBytes;
-          if (gather) {
-            for (let c: usize = 0; c < rowBytes; c += 4) store<f32>(p + c, load<f32>(px + c));
-          } else {
-            for (let c: usize = 0; c < rowBytes; c += 4) store<f32>(px + c, load<f32>(px + c) + load<f32>(p + c));
-          }
-        } else if (gather) {
-          for (let c: usize = 0; c < rowBytes; c += 4) store<f32>(p + c, 0);
-        }
-        p += rowBytes;
-      }
-    }
-  }
-}
-
-/** Pairs (patch row m − m0, dy row m) for every output pixel of the chunk; returns their number. */
-function patchPairs(table: usize, patches: usize, m0: i32, m1: i32, dy: usize): i32 {
-  const rowBytes = <usize>patchWidth() << 2;
-  for (let m = m0; m < m1; m++) {
-    const p = table + (<usize>(m - m0) << 3);
-    store<u32>(p, <u32>(patches + <usize>(m - m0) * rowBytes));
-    store<u32>(p, <u32>(dy + (<usize>(m * gCout) << 2)), 4);
-  }
-  return m1 - m0;
-}
+//   input gradient   dx[in][ci]      += Σ_co dy[out][co] · W[tap][ci][co] (6 pixels × 8 ci row tile)
+// Scratch comes from the caller.
+import {
+  buildPairs, chunkRows, gCin, gCout, gKH, gKW, movePatches, padPairs, patchMode, patchPairs, patchWidth, rowTile, setGeometry,
+} from "./conv_common";
 
 // ---------------------------------------------------------------- filter gradient
 
@@ -261,11 +141,11 @@ let sTrash: usize = 0;
 let sPatches: usize = 0;
 let sEnd: usize = 0;
 
-/** Lays out scratch: pair table (+4 padding pairs), packed filter, per-tap packed flags, zero dy row, trash row, patches. */
+/** Lays out scratch: pair table (+6 padding pairs), packed filter, per-tap packed flags, zero dy row, trash row, patches. */
 function inputLayout(scratch: usize): void {
   const chunk = chunkRows(inputRows());
   const pw = panelWidth();
-  sPanels = scratch + (<usize>(chunk + 4) << 3);
+  sPanels = scratch + (<usize>(chunk + 6) << 3);
   sPacked = sPanels + (<usize>(inputTaps() * pw * gCout) << 2);
   sZero = sPacked + ((<usize>inputTaps() + 3) & ~3);
   sTrash = sZero + (<usize>gCout << 2);
@@ -323,15 +203,10 @@ function inputProduct(table: usize, cnt: i32, t: i32, tapFilter: usize): void {
       packPanels(tapFilter, panelTap, r8);
       store<u8>(sPacked + t, 1);
     }
-    // pad to whole 4-row tiles with pairs that read zeros and write to a trash row
-    for (let e = cnt; e < ((cnt + 3) & ~3); e++) {
-      const p = table + (<usize>e << 3);
-      store<u32>(p, <u32>sTrash);
-      store<u32>(p, <u32>sZero, 4);
-    }
+    padPairs(table, cnt, 0, 4, sZero, sTrash);
     for (let ci = 0; ci < r8; ci += 8) {
       const panel = panelTap + (<usize>(ci * gCout) << 2);
-      for (let e = 0; e < cnt; e += 4) inputTile(table + (<usize>e << 3), panel, ci);
+      for (let e = 0; e < cnt; e += 6) rowTile(table + (<usize>e << 3), panel, ci, 0, 4, <usize>gCout << 2, 32);
     }
   }
   inputDots(table, cnt, r8, rows, tapFilter);
@@ -346,38 +221,6 @@ function packPanels(tapFilter: usize, panels: usize, r8: i32): void {
       store<f32>(dst + (<usize>co << 5), load<f32>(src + (<usize>co << 2)));
     }
   }
-}
-
-/** 4 dx pixels × 8 input channels: accumulate Σ_co dy[pixel][co] · panel[co][0..8). */
-// @ts-ignore: decorator
-@inline
-function inputTile(pairs: usize, panel: usize, ci: i32): void {
-  const co = <usize>ci << 2;
-  const d0 = <usize>load<u32>(pairs) + co, a0 = <usize>load<u32>(pairs, 4);
-  const d1 = <usize>load<u32>(pairs, 8) + co, a1 = <usize>load<u32>(pairs, 12);
-  const d2 = <usize>load<u32>(pairs, 16) + co, a2 = <usize>load<u32>(pairs, 20);
-  const d3 = <usize>load<u32>(pairs, 24) + co, a3 = <usize>load<u32>(pairs, 28);
-  let c00 = v128.load(d0), c01 = v128.load(d0, 16);
-  let c10 = v128.load(d1), c11 = v128.load(d1, 16);
-  let c20 = v128.load(d2), c21 = v128.load(d2, 16);
-  let c30 = v128.load(d3), c31 = v128.load(d3, 16);
-  const steps = <usize>gCout << 2;
-  for (let k: usize = 0; k < steps; k += 4) {
-    const b = panel + (k << 3);
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let a = v128.load32_splat(a0 + k);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(a1 + k);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(a2 + k);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(a3 + k);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-  }
-  v128.store(d0, c00); v128.store(d0, c01, 16);
-  v128.store(d1, c10); v128.store(d1, c11, 16);
-  v128.store(d2, c20); v128.store(d2, c21, 16);
-  v128.store(d3, c30); v128.store(d3, c31, 16);
 }
 
 /** Scalar dot products for rows [ci0, ci1) of `cnt` pairs under one tap's filter rows. */

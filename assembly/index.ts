@@ -7,3 +7,4 @@ export * from "./augment";
 export * from "./peak";
 export * from "./reduce";
 export * from "./pool_grad";
+export * from "./conv_forward";

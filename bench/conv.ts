@@ -47,7 +47,7 @@ function workload(stem: Stem, batch: number): Workload {
     forward: () => tf.tidy(() => void loss().dataSync()),
     step: () => tf.tidy(() => {
       const { grads } = tf.variableGrads(loss);
-      grads[model.trainableWeights[0].originalName].dataSync(); // wait for the whole backward pass
+      Object.values(grads)[0].dataSync(); // wait for the whole backward pass
     }),
     dispose: () => {
       x.dispose();
@@ -61,6 +61,9 @@ function measure(fns: Record<string, () => void>): Record<string, number> {
   const out: Record<string, number> = {};
   const suite = new Benchmark.Suite();
   for (const [name, fn] of Object.entries(fns)) suite.add(name, fn, { minSamples: 4, maxTime: 1, initCount: 1 });
+  suite.on("error", (e: Benchmark.Event) => {
+    throw (e.target as unknown as { error: Error }).error;
+  });
   suite.on("cycle", (e: Benchmark.Event) => {
     const b = e.target as unknown as Benchmark;
     out[b.name!] = b.stats.mean;

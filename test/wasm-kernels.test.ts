@@ -1,5 +1,5 @@
-// Our Conv2DBackpropFilter / Conv2DBackpropInput on tfjs-wasm against the cpu backend's gradients,
-// on both kernel builds; plus leaks, memory growth and bad attributes.
+// Our Conv2D / Conv2DBackpropFilter / Conv2DBackpropInput on tfjs-wasm against the cpu backend, on
+// both kernel builds; MaxPoolGrad, Sum and Mean likewise; plus leaks, memory growth and bad attributes.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,17 +11,17 @@ import { randn, relL2, rng } from "./helpers";
 type Pad = "same" | "valid" | number | [[0, 0], [number, number], [number, number], [0, 0]];
 interface Case { x: [number, number, number, number]; k: number; cout: number; stride: number; pad: Pad }
 
-/** dx and dW of Σ conv2d(x, w) · dy on the current backend. */
-function convGrads(c: Case, seed: number): [Float32Array, Float32Array] {
+/** conv2d(x, w), and dx and dW of Σ conv2d(x, w) · dy, on the current backend. */
+function convGrads(c: Case, seed: number): [Float32Array, Float32Array, Float32Array] {
   return tf.tidy(() => {
     const cin = c.x[3];
     const x = tf.tensor4d(randn(c.x.reduce((a, b) => a * b), seed), c.x);
     const w = tf.tensor4d(randn(c.k * c.k * cin * c.cout, seed + 1, 1 / Math.sqrt(c.k * c.k * cin)), [c.k, c.k, cin, c.cout]);
     const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
-    const shape = conv(x, w).shape;
-    const dy = tf.tensor(randn(shape.reduce((a, b) => a * b), seed + 2), shape);
+    const y = conv(x, w);
+    const dy = tf.tensor(randn(y.size, seed + 2), y.shape);
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), dy)))([x, w]);
-    return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array];
+    return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array, y.dataSync() as Float32Array];
   });
 }
 
@@ -67,15 +67,16 @@ describe.each(builds)("wasm conv gradients (%s build)", (build) => {
   afterAll(() => unregisterWasmKernels());
 
   const cases = [...edgeCases, ...randomCases(24, build === "simd" ? 7 : 8)];
-  it.each(cases.map((c, i) => [i, JSON.stringify(c), c] as const))("case %i %s matches cpu within 1e-4", async (i, _name, c) => {
+  it.each(cases.map((c, i) => [i, JSON.stringify(c), c] as const))("case %i %s: output, dx, dW match cpu within 1e-4", async (i, _name, c) => {
     await tf.setBackend("cpu");
-    const [dxRef, dwRef] = convGrads(c, 100 + i);
+    const [dxRef, dwRef, yRef] = convGrads(c, 100 + i);
     await tf.setBackend("wasm");
     const before = tf.memory().numTensors;
-    const [dx, dw] = convGrads(c, 100 + i);
+    const [dx, dw, y] = convGrads(c, 100 + i);
     expect(tf.memory().numTensors).toBe(before);
     expect(relL2(dx, dxRef)).toBeLessThan(1e-4);
     expect(relL2(dw, dwRef)).toBeLessThan(1e-4);
+    expect(relL2(y, yRef)).toBeLessThan(1e-4);
   });
 });
 
@@ -152,6 +153,22 @@ describe("wasm conv gradients: resources and errors", () => {
     for (let i = 0; i < 20; i++) convGrads(c, 1);
     expect(memory.buffer.byteLength).toBe(bytes);
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it("leaves fused bias/activation and dilated convolutions to tfjs, with the same results as cpu", async () => {
+    const x = randn(2 * 6 * 6 * 16, 11);
+    const w = randn(3 * 3 * 16 * 8, 12, 0.1);
+    const run = () => {
+      const xt = tf.tensor4d(x, [2, 6, 6, 16]);
+      const wt = tf.tensor4d(w, [3, 3, 16, 8]);
+      return [
+        tf.fused.conv2d({ x: xt, filter: wt, strides: 1, pad: "same", bias: tf.ones([8]), activation: "relu" }),
+        tf.fused.conv2d({ x: xt, filter: wt, strides: 1, pad: "same" }),
+        tf.conv2d(xt, wt, 1, "same", "NHWC", 2),
+      ];
+    };
+    const [got, ref] = await onBoth(run);
+    for (let i = 0; i < 3; i++) expect(relL2(got[i], ref[i])).toBeLessThan(1e-5);
   });
 
   const x = () => tf.zeros([1, 4, 4, 2]);

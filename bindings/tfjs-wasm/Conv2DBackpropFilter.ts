@@ -1,6 +1,6 @@
 // Conv2DBackpropFilter for tfjs-wasm (which has none): dW from x and dy, in place on tfjs memory.
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
-import { runConvGrad, type ConvGradAttrs } from "./conv_grad";
+import { runConvGrad, type ConvGradAttrs } from "./conv";
 
 const conv2DBackpropFilter = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };

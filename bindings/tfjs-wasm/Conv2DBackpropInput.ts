@@ -1,6 +1,6 @@
 // Conv2DBackpropInput for tfjs-wasm, replacing its scalar loop: dx from dy and the filter.
 import { Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
-import { runConvGrad, type ConvGradAttrs } from "./conv_grad";
+import { runConvGrad, type ConvGradAttrs } from "./conv";
 
 const conv2DBackpropInput = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };

@@ -1,8 +1,10 @@
 // Installs our kernels on the tfjs wasm backend, remembering any tfjs kernel they replace so that
 // unregistering restores tfjs' own behaviour (benchmarks compare the two in one process).
 import { findBackend, getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { conv2DConfig } from "./Conv2D";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
+import { fusedConv2DConfig } from "./FusedConv2D";
 import { maxPoolGradConfig } from "./MaxPoolGrad";
 import { meanConfig } from "./Mean";
 import { ensureSetUp, rememberedOriginals, rememberOriginal } from "./originals";
@@ -10,7 +12,7 @@ import { sumConfig } from "./Sum";
 
 /** Every kernel byol-ts registers for the `wasm` backend. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
-  conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
+  conv2DConfig, fusedConv2DConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
 ];
 
 let registered = false;

@@ -1,12 +1,12 @@
-// Shared marshalling of the backward-convolution kernels: validates tfjs attrs, turns them into
-// the 13 integers our kernels take (NHWC, dilation 1, padding before the first row/column) and
-// runs the kernel in place on tfjs-wasm memory.
-import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
+// Shared marshalling of the convolution kernels: validates tfjs attrs, turns them into the 13
+// integers our kernels take (NHWC, dilation 1, padding before the first row/column) and runs the
+// kernel in place on tfjs-wasm memory.
+import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import { bridgeFor, type WasmBackendLike } from "./bridge";
 
 type Pad = "valid" | "same" | number | backend_util.ExplicitPadding;
 
-/** Attributes common to Conv2DBackpropFilter and Conv2DBackpropInput. */
+/** Attributes common to Conv2D, FusedConv2D, Conv2DBackpropFilter and Conv2DBackpropInput. */
 export interface ConvGradAttrs {
   strides: [number, number] | number;
   pad: Pad;
@@ -22,15 +22,15 @@ function fail(kernel: string, what: string): never {
 }
 
 /**
- * Checks the attrs and shapes and returns the kernel geometry; `dyShape` must be the output
- * shape the forward convolution of `xShape` with `filterShape` produces.
+ * Checks the attrs and shapes and returns the kernel geometry; `dy` (gradients only) must have
+ * the output shape of the forward convolution of `xShape` with `filterShape`.
  */
-export function convGeometry(kernel: string, xShape: number[], filterShape: number[], dy: TensorInfo,
+export function convGeometry(kernel: string, xShape: number[], filterShape: number[], dy: TensorInfo | null,
   attrs: ConvGradAttrs, inputs: TensorInfo[]): ConvGeometry {
   if (attrs.dataFormat != null && attrs.dataFormat !== "NHWC") fail(kernel, `dataFormat '${attrs.dataFormat}' is not supported (NHWC only)`);
   for (const t of inputs) if (t.dtype !== "float32") fail(kernel, `dtype ${t.dtype} is not supported (float32 only)`);
-  if (xShape.length !== 4 || filterShape.length !== 4 || dy.shape.length !== 4) {
-    fail(kernel, `expected rank-4 input [${xShape}], filter [${filterShape}] and dy [${dy.shape}]`);
+  if (xShape.length !== 4 || filterShape.length !== 4 || (dy && dy.shape.length !== 4)) {
+    fail(kernel, `expected rank-4 input [${xShape}], filter [${filterShape}]${dy ? ` and dy [${dy.shape}]` : ""}`);
   }
   if (xShape[3] !== filterShape[2]) fail(kernel, `input has ${xShape[3]} channels but the filter [${filterShape}] expects ${filterShape[2]}`);
   const strides = typeof attrs.strides === "number" ? [attrs.strides, attrs.strides] : attrs.strides;
@@ -45,16 +45,16 @@ export function convGeometry(kernel: string, xShape: number[], filterShape: numb
     fail(kernel, `bad padding ${JSON.stringify(attrs.pad)}: ${(e as Error).message}`);
   }
   const want = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-  if (want.some((d, i) => d !== dy.shape[i])) fail(kernel, `dy has shape [${dy.shape}] but the convolution produces [${want}]`);
+  if (dy && want.some((d, i) => d !== dy.shape[i])) fail(kernel, `dy has shape [${dy.shape}] but the convolution produces [${want}]`);
   return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
 }
 
-type Symbol = "conv2d_backprop_filter" | "conv2d_backprop_input";
+type Symbol = "conv2d_forward" | "conv2d_backprop_filter" | "conv2d_backprop_input";
 type Exports = Record<`${Symbol}_scratch`, (...geometry: number[]) => number> &
   Record<Symbol, (a: number, b: number, out: number, scratch: number, ...geometry: number[]) => void>;
 
-/** One backward convolution: the tensors `a`, `b` feed kernel `symbol`, which writes a new `outShape` tensor. */
+/** One convolution: the tensors `a`, `b` feed kernel `symbol`, which writes a new `outShape` tensor (dy: gradients only). */
 export interface ConvGradCall {
   kernel: string;
   symbol: Symbol;
@@ -62,10 +62,11 @@ export interface ConvGradCall {
   attrs: ConvGradAttrs;
   xShape: number[];
   filterShape: number[];
-  dy: TensorInfo;
+  dy: TensorInfo | null;
   a: TensorInfo;
   b: TensorInfo;
-  outShape: number[];
+  /** Default: the forward convolution's output shape. */
+  outShape?: number[];
 }
 
 /** Validates, then runs the kernel on tfjs-wasm memory with reused scratch; returns the output tensor. */
@@ -74,7 +75,32 @@ export function runConvGrad(c: ConvGradCall): TensorInfo {
   const bridge = bridgeFor(c.backend as WasmBackendLike);
   const k = bridge.exports as unknown as Exports;
   const scratch = bridge.scratch(k[`${c.symbol}_scratch`](...g));
-  const out = bridge.output(c.outShape);
+  const out = bridge.output(c.outShape ?? [g[0], g[4], g[5], g[6]]);
   k[c.symbol](bridge.ptr(c.a), bridge.ptr(c.b), out.ptr, scratch, ...g);
   return out.info;
+}
+
+/** Attributes of Conv2D and FusedConv2D that decide whether our forward kernel applies. */
+export interface ConvAttrs extends ConvGradAttrs {
+  dilations?: [number, number] | number;
+  activation?: string;
+}
+
+/** Below this many input channels XNNPACK's dense product beats our per-tap one (measured: stems). */
+const MIN_FORWARD_CHANNELS = 16;
+
+/**
+ * Our forward convolution when the call is a plain NHWC float32 convolution (dilation 1; for
+ * FusedConv2D no bias, prelu or activation) with enough input channels; null means "leave it to tfjs".
+ */
+export function runConvForward(kernel: string, args: Parameters<KernelFunc>[0]): TensorInfo | null {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+  const a = args.attrs as unknown as ConvAttrs;
+  const dil = a.dilations == null ? [1, 1] : typeof a.dilations === "number" ? [a.dilations, a.dilations] : a.dilations;
+  const plain = x && filter && bias == null && preluActivationWeights == null && (a.activation ?? "linear") === "linear" &&
+    dil[0] === 1 && dil[1] === 1 && (a.dataFormat ?? "NHWC") === "NHWC" && x.dtype === "float32" && filter.dtype === "float32" &&
+    x.shape.length === 4 && x.shape[3] >= MIN_FORWARD_CHANNELS;
+  if (!plain) return null;
+  return runConvGrad({ kernel, symbol: "conv2d_forward", backend: args.backend, attrs: a,
+    xShape: x.shape, filterShape: filter.shape, dy: null, a: x, b: filter });
 }
