@@ -5,6 +5,7 @@ import { conv2DConfig } from "./Conv2D";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
 import { fusedConv2DConfig } from "./FusedConv2D";
+import { identityConfig } from "./Identity";
 import { maxPoolGradConfig } from "./MaxPoolGrad";
 import { meanConfig } from "./Mean";
 import { ensureSetUp, rememberedOriginals, rememberOriginal } from "./originals";
@@ -13,6 +14,7 @@ import { sumConfig } from "./Sum";
 /** Every kernel byol-ts registers for the `wasm` backend. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
+  identityConfig,
 ];
 
 let registered = false;
