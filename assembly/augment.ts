@@ -17,7 +17,7 @@ export { rng_fill } from "./rng";
 let S_WORK: usize = 0; // c planes at the output size (S_IN, the input planes, is at 0)
 let S_TMP: usize = 0; // blur's intermediate plane, or the crop's resampled rows
 let S_PAD: usize = 0; // one reflect-padded row
-let S_WTS: usize = 0; // blur weights
+let S_WTS: usize = 0; // blur weights, then their k source pointers
 let S_XT: usize = 0; // crop column table
 let S_YT: usize = 0; // crop row table
 let S_LUT: usize = 0; // u8 → f32 (v / 255)
