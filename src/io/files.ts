@@ -14,8 +14,7 @@ export function parseSafetensorsFile(path: string): SafetensorsFile {
   } catch (e) {
     throw new Error(`${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  // A plain Uint8Array view: Buffer's slice() shares memory instead of copying.
-  return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+  return parseSafetensors(buf, path);
 }
 
 /** The tensors of a safetensors file (see {@link parseSafetensorsFile}). */
