@@ -108,6 +108,17 @@ describe("BatchNorm", () => {
     model.dispose();
   });
 
+  it("is differentiable in inference mode at rank 2 (tfjs' FusedBatchNorm gradient fails there)", () => {
+    const input = tf.input({ shape: [3] });
+    const bn = new BatchNorm({ name: "bn" });
+    const model = tf.model({ inputs: input, outputs: bn.apply(input) as tf.SymbolicTensor });
+    bn.setWeights([tf.tensor([2, -1, 0.5]), tf.tensor([0.1, 0.2, 0.3]), tf.tensor([1, 0, -1]), tf.tensor([4, 0.25, 1])]);
+    const r = tf.tensor(randn(6, 21), [2, 3]);
+    const [dx] = tf.grads((x) => tf.sum(tf.mul(model.apply(x) as tf.Tensor, r)))([tf.ones([2, 3])]);
+    const scale = [2 / Math.sqrt(4 + EPS), -1 / Math.sqrt(0.25 + EPS), 0.5 / Math.sqrt(1 + EPS)];
+    expect(relL2(values(dx), Array.from(values(r), (v, i) => v * scale[i % 3]))).toBeLessThan(1e-6);
+  });
+
   it("refuses training mode with one value per channel (as PyTorch), not a batch of 1 image", () => {
     const head = mlpHead({ inputSize: 5, hiddenSize: 4, outputSize: 3 });
     const one = tf.ones([1, 5]);
