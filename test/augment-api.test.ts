@@ -29,7 +29,8 @@ describe("policies", () => {
     expect(view1.jitter!.brightness![1]).toBeCloseTo(1.8);
     expect(view1.blur).toEqual({ p: 0.2, sigma: [1, 2], kernelSize: 3 });
     expect([view1.grayscale, view1.flip, view1.solarize!.p, view1.order]).toEqual([0.2, 0.5, 0, "crop-last"]);
-    expect(view1.normalize).toEqual(IMAGENET_STATS);
+    expect(resolveViewPolicy("v", view1, sizes).normalize).toEqual(IMAGENET_STATS);
+    expect(resolveViewPolicy("v", view1, { ...sizes, channels: 1 }).normalize).toEqual(FASHION_MNIST_STATS);
   });
 
   it("overrides merge onto a preset: both views, one view, cropScale shorthand, null disables", () => {
@@ -134,6 +135,20 @@ describe("outputs", () => {
     const bad = await createAugmenter({ policy: () => ({ view1: new Float32Array(1), view2: new Float32Array(1) }) });
     bad.setImages(u8(), shape);
     expect(() => bad.views([0], 0)).toThrow(/function's view1 must be a Float32Array of 192 floats/);
+  });
+
+  it("checks given parameters against the image", async () => {
+    const aug = await createAugmenter();
+    aug.setImages(u8(), shape);
+    const q = {
+      crop: { top: 0, left: 0, height: 8, width: 8 }, cropTries: 0, flip: false, jitter: null, grayscale: false, blur: null, solarize: false,
+    };
+    const policy = byolPaper().view1;
+    expect(aug.viewWithParams([1], [q], policy).length).toBe(192);
+    expect(() => aug.viewWithParams([1], [{ ...q, crop: { top: 2, left: 0, height: 8, width: 8 } }], policy)).toThrow(/params\[0\]: crop box \(top 2, left 0, height 8, width 8\) must be whole pixels inside the 8×8 image/);
+    expect(() => aug.viewWithParams([1], [{ ...q, blur: { sigma: 1, kernelSize: 2 } }], policy)).toThrow(/odd kernel size/);
+    expect(() => aug.viewWithParams([1], [{ ...q, jitter: { brightness: 1, contrast: 1, saturation: 1, hue: 0, order: ["gamma" as never] } }], policy)).toThrow(/jitter order must list distinct ops/);
+    expect(() => aug.viewWithParams([1, 2], [q], policy)).toThrow(/1 parameter sets for 2 indices/);
   });
 
   it("is exported from the package entry", () => {

@@ -105,9 +105,10 @@ export function byolPaper(overrides?: PolicyOverrides): PolicyPair {
 /**
  * lucidrains' byol-pytorch default augmentation, the same for both views: ColorJitter(0.8, 0.8, 0.8,
  * 0.2) with p 0.3, grayscale 0.2, flip 0.5, GaussianBlur 3×3 σ ∈ [1, 2] with p 0.2, then
- * RandomResizedCrop (0.08–1, 3/4–4/3) and ImageNet normalization. Colour and blur run before the
- * crop, at the input size, as there. (Parameters are drawn per sample here; byol-pytorch draws one
- * set per batch.)
+ * RandomResizedCrop (0.08–1, 3/4–4/3) and ImageNet normalization (`'auto'`: ImageNet's statistics
+ * on 3 channels as there, the dataset's on 1 channel). Colour and blur run before the crop, at the
+ * input size, as there. (Parameters are drawn per sample here; byol-pytorch draws one set per
+ * batch.)
  */
 export function byolPytorch(overrides?: PolicyOverrides): PolicyPair {
   const view: ViewPolicy = {
@@ -117,7 +118,7 @@ export function byolPytorch(overrides?: PolicyOverrides): PolicyPair {
     grayscale: 0.2,
     blur: { p: 0.2, sigma: [1, 2], kernelSize: 3 },
     solarize: { p: 0, threshold: 0.5 },
-    normalize: IMAGENET_STATS,
+    normalize: "auto",
     order: "crop-last",
   };
   return mergePolicy({ view1: view, view2: view }, overrides);
