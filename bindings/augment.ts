@@ -1,8 +1,7 @@
 // Typed wrappers over assembly/augment*.ts: a dataset kept in kernel memory, per-sample parameter
 // draws, and the fused view pipeline, through staging buffers reused across calls.
 import * as L from "../assembly/augment_layout";
-import { Staging } from "./heap";
-import { kernels, trackStaging } from "./loader";
+import { kernels } from "./loader";
 import type { Heap } from "./heap";
 
 interface AugmentExports {
@@ -226,17 +225,48 @@ export interface DrawCounter {
 }
 
 /**
+ * A grow-only run of kernel memory owned by one engine (unlike a shared Staging it can be freed).
+ * When the kernels are re-initialised the old run went with the old memory and is forgotten.
+ */
+class Region {
+  private ptr = 0;
+  private size = 0;
+  private heap: Heap | null = null;
+
+  /** Pointer to at least `bytes` bytes; contents are undefined after growth. */
+  ensure(bytes: number): number {
+    const heap = kernels().heap;
+    if (heap !== this.heap) {
+      this.ptr = 0;
+      this.heap = heap;
+    }
+    if (this.ptr === 0 || bytes > this.size) {
+      if (this.ptr !== 0) heap.free(this.ptr);
+      this.size = Math.max(bytes, 16);
+      this.ptr = heap.alloc(this.size);
+    }
+    return this.ptr;
+  }
+
+  /** Returns the run to the heap. */
+  free(): void {
+    if (this.ptr !== 0 && this.heap === kernels().heap) this.heap.free(this.ptr);
+    this.ptr = 0;
+  }
+}
+
+/**
  * The augmentation kernels over one dataset held in kernel memory. `setImages` uploads once;
- * `draw` and `apply` then work on batches of indices into it. Outputs are copied into caller
- * arrays, so nothing returned points into kernel memory.
+ * `draw` and `apply` then work on batches of indices into it, reusing their buffers. Outputs are
+ * copied into caller arrays, so nothing returned points into kernel memory. `dispose` frees it all.
  */
 export class AugmentEngine {
-  private readonly images = trackStaging(new Staging(() => kernels().heap));
-  private readonly params = trackStaging(new Staging(() => kernels().heap));
-  private readonly policy = trackStaging(new Staging(() => kernels().heap));
-  private readonly indices = trackStaging(new Staging(() => kernels().heap));
-  private readonly out = trackStaging(new Staging(() => kernels().heap));
-  private readonly scratch = trackStaging(new Staging(() => kernels().heap));
+  private readonly images = new Region();
+  private readonly params = new Region();
+  private readonly policy = new Region();
+  private readonly indices = new Region();
+  private readonly out = new Region();
+  private readonly scratch = new Region();
   private source: Uint8Array | Float32Array | null = null;
   private heap: Heap | null = null; // the heap the dataset was uploaded to
   private dims: ImageShape | null = null;
@@ -260,6 +290,14 @@ export class AugmentEngine {
     const heap = kernels().heap;
     new Uint8Array(heap.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     this.heap = heap;
+  }
+
+  /** Frees the engine's kernel memory; `setImages` makes it usable again. */
+  dispose(): void {
+    for (const r of [this.images, this.params, this.policy, this.indices, this.out, this.scratch]) r.free();
+    this.source = null;
+    this.dims = null;
+    this.heap = null;
   }
 
   /** The uploaded images' pointer, re-uploading when the kernels were re-initialised since. */

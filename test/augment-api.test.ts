@@ -1,7 +1,7 @@
 // The augmenter's public surface: presets and overrides, bad input named clearly, output buffer
 // options, a user's own function, and surviving a kernel re-initialisation.
 import { describe, expect, it } from "vitest";
-import { initKernels } from "../bindings/loader";
+import { initKernels, kernels } from "../bindings/loader";
 import {
   autoKernelSize, byolPaper, byolPytorch, createAugmenter, FASHION_MNIST_STATS, IMAGENET_STATS, resolveViewPolicy,
 } from "../src/augment";
@@ -149,6 +149,20 @@ describe("outputs", () => {
     expect(() => aug.viewWithParams([1], [{ ...q, blur: { sigma: 1, kernelSize: 2 } }], policy)).toThrow(/odd kernel size/);
     expect(() => aug.viewWithParams([1], [{ ...q, jitter: { brightness: 1, contrast: 1, saturation: 1, hue: 0, order: ["gamma" as never] } }], policy)).toThrow(/jitter order must list distinct ops/);
     expect(() => aug.viewWithParams([1, 2], [q], policy)).toThrow(/1 parameter sets for 2 indices/);
+  });
+
+  it("allocates nothing per step and frees its kernel memory on dispose", async () => {
+    const aug = await createAugmenter({ seed: 6 });
+    const heap = kernels().heap;
+    const before = heap.bytesInUse;
+    aug.setImages(u8(), shape);
+    aug.views([0, 1, 2, 3], 0);
+    const held = heap.bytesInUse;
+    for (let step = 1; step < 50; step++) aug.views([3, 1, 2, 0].slice(0, 1 + (step % 4)), step);
+    expect(heap.bytesInUse).toBe(held);
+    aug.dispose();
+    expect(heap.bytesInUse).toBe(before);
+    expect(() => aug.views([0], 0)).toThrow(/no images; call setImages first/);
   });
 
   it("is exported from the package entry", () => {

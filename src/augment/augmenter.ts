@@ -153,6 +153,13 @@ export class Augmenter {
     return out;
   }
 
+  /** Frees the dataset and buffers held in kernel memory; call `setImages` before using it again. */
+  dispose(): void {
+    this.engine.dispose();
+    this.source = null;
+    this.outHW = null;
+  }
+
   /**
    * Augments the images at `indices` with given parameters (one per index) under a view policy:
    * for tests, debugging and showing what a draw does.
