@@ -3,9 +3,11 @@
 // in one process; per-kernel shares from tf.profile; each backward kernel's GFLOP/s against the
 // single-core f32x4 mul+add peak of this machine.
 //
-//   npx tsx bench/conv.ts [--stems imagenet,cifar] [--batches 64,128] [--cpu]
+//   npx tsx bench/conv.ts [--stems imagenet,cifar] [--batches 64,128] [--cpu] [--kernels]
 //
 // --cpu adds one forward+backward on the cpu backend (imagenet stem, batch 64; minutes).
+// --kernels prints only the per-convolution table (each distinct ResNet-18 convolution's kernels
+// alone, GFLOP/s over non-padding taps) for the first batch size.
 import Benchmark from "benchmark";
 import * as tf from "@tensorflow/tfjs";
 import { kernels } from "../bindings/loader";
@@ -87,7 +89,7 @@ function peakGflops(): number {
   return best;
 }
 
-/** Nominal FLOPs of a backward convolution from its profiled shapes (padding taps included). */
+/** Nominal FLOPs of a backward convolution from its profiled shapes (padding taps included: an upper bound). */
 function convFlops(k: tf.TensorInfo & { name: string; inputShapes: number[][]; outputShapes: number[][] }): number {
   if (k.name === "Conv2DBackpropInput") {
     const [dy, filter] = k.inputShapes;
@@ -96,6 +98,68 @@ function convFlops(k: tf.TensorInfo & { name: string; inputShapes: number[][]; o
   const [, dy] = k.inputShapes;
   const f = k.outputShapes[0];
   return 2 * dy.reduce((a, b) => a * b) * f[0] * f[1] * f[2];
+}
+
+/** The distinct convolutions of a ResNet-18 at 28×28 (width 64), with how often each occurs. */
+function resnetConvs(stem: Stem, batch: number): { name: string; x: number[]; k: number; cout: number; s: number; p: number; count: number }[] {
+  const side = stem === "cifar" ? [28, 14, 7, 4] : [7, 4, 2, 1];
+  const convs = [stem === "cifar"
+    ? { name: "conv1 3×3", x: [batch, 28, 28, 3], k: 3, cout: 64, s: 1, p: 1, count: 1 }
+    : { name: "conv1 7×7/2", x: [batch, 28, 28, 3], k: 7, cout: 64, s: 2, p: 3, count: 1 }];
+  for (let i = 0; i < 4; i++) {
+    const c = 64 << i;
+    if (i > 0) {
+      const prev = [batch, side[i - 1], side[i - 1], c / 2];
+      convs.push({ name: `layer${i + 1}.0.conv1 /2`, x: prev, k: 3, cout: c, s: 2, p: 1, count: 1 });
+      convs.push({ name: `layer${i + 1}.0.downsample`, x: prev, k: 1, cout: c, s: 2, p: 0, count: 1 });
+    }
+    convs.push({ name: `layer${i + 1} 3×3`, x: [batch, side[i], side[i], c], k: 3, cout: c, s: 1, p: 1, count: i > 0 ? 3 : 4 });
+  }
+  return convs;
+}
+
+/** Multiply-adds that do not read padding (what our kernels compute), times 2. */
+function effectiveFlops(x: number[], k: number, cout: number, s: number, p: number): number {
+  const out = (n: number) => Math.floor((n + 2 * p - k) / s) + 1;
+  const valid = (n: number) => {
+    let v = 0;
+    for (let t = 0; t < k; t++) for (let o = 0; o < out(n); o++) if (o * s - p + t >= 0 && o * s - p + t < n) v++;
+    return v;
+  };
+  return 2 * x[0] * valid(x[1]) * valid(x[2]) * x[3] * cout;
+}
+
+/** Each distinct convolution's byol-ts kernels alone: ms and effective GFLOP/s, peak re-measured beside each. */
+function kernelTable(stem: Stem, batch: number): void {
+  console.log(`\nper-convolution kernels, ${stem} stem, batch ${batch} (GFLOP/s count only non-padding taps; peak measured beside each row)\n`);
+  console.log("| convolution | × | fwd ms | fwd GFLOP/s | dX ms | dX GFLOP/s | dW ms | dW GFLOP/s | peak |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  useKernels("byol-ts");
+  const best = (f: () => void) => {
+    f();
+    let t = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      f();
+      t = Math.min(t, performance.now() - t0);
+    }
+    return t;
+  };
+  for (const c of resnetConvs(stem, batch)) {
+    const x = tf.randomNormal(c.x as [number, number, number, number]) as tf.Tensor4D;
+    const w = tf.randomNormal([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D;
+    const pad = [[0, 0], [c.p, c.p], [c.p, c.p], [0, 0]] as [[0, 0], [number, number], [number, number], [0, 0]];
+    const y = tf.conv2d(x, w, c.s, pad);
+    const dy = tf.randomNormal(y.shape);
+    const attrs = { strides: c.s, pad, dataFormat: "NHWC" };
+    const run = (name: string, inputs: object, extra: object) => () => (tf.engine().runKernel(name, inputs as never, { ...attrs, ...extra } as never) as tf.Tensor).dispose();
+    const fwd = best(() => tf.conv2d(x, w, c.s, pad).dispose());
+    const dx = best(run("Conv2DBackpropInput", { dy, filter: w }, { inputShape: c.x }));
+    const dw = best(run("Conv2DBackpropFilter", { x, dy }, { filterShape: w.shape }));
+    const f = effectiveFlops(c.x, c.k, c.cout, c.s, c.p) / 1e6;
+    const g = (ms: number) => (f / ms).toFixed(1);
+    console.log(`| ${c.name} | ${c.count} | ${fwd.toFixed(1)} | ${g(fwd)} | ${dx.toFixed(1)} | ${g(dx)} | ${dw.toFixed(1)} | ${g(dw)} | ${peakGflops().toFixed(1)} |`);
+    tf.dispose([x, w, y, dy]);
+  }
 }
 
 interface KernelRow { name: string; ms: number; calls: number; gflops?: number }
@@ -131,6 +195,10 @@ async function main(): Promise<void> {
   console.log(`backend: ${JSON.stringify(info)}; node ${process.version}`);
   const peak = peakGflops();
   console.log(`single-core f32x4 mul+add peak (assembly/peak.ts): ${peak.toFixed(1)} GFLOP/s`);
+  if (process.argv.includes("--kernels")) {
+    for (const stem of stems) kernelTable(stem, batches[0]);
+    return;
+  }
   console.log("\n| stem | batch | fwd baseline | fwd byol-ts | fwd+bwd baseline | fwd+bwd byol-ts | speed-up |\n| --- | --- | --- | --- | --- | --- | --- |");
   const lines: string[] = [];
   for (const stem of stems) {
