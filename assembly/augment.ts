@@ -14,7 +14,7 @@ export { augment_draw } from "./augment_params";
 export { rng_fill } from "./rng";
 
 // Byte offsets inside the caller's scratch, set by layout().
-let S_WORK: usize = 0; // c planes at the output size (S_IN, the input planes, is at 0)
+let S_WORK: usize = 0; // c planes at the output size (the input planes, or the box's, are at 0)
 let S_TMP: usize = 0; // blur's intermediate plane, or the crop's resampled rows
 let S_PAD: usize = 0; // one reflect-padded row
 let S_WTS: usize = 0; // blur weights, then their k source pointers
@@ -148,9 +148,8 @@ export function augment_apply(
   outH: i32, outW: i32, policy: usize, params: usize, maxKernel: i32, out: usize, scratch: usize,
 ): void {
   layout(inH, inW, c, outH, outW, maxKernel);
-  const inHW = inH * inW;
   const outHW = outH * outW;
-  const imageBytes = <usize>(inHW * c) << (isU8 != 0 ? 0 : 2);
+  const imageBytes = <usize>(inH * inW * c) << (isU8 != 0 ? 0 : 2);
   const cropLast = slot(policy, POL_CROP_LAST) != 0;
   const threshold = slot(policy, POL_SOLARIZE_THRESHOLD);
   const work = scratch + S_WORK;
@@ -159,15 +158,20 @@ export function augment_apply(
   for (let s = 0; s < n; s++) {
     const p = params + (<usize>(s * PARAM_SLOTS) << 2);
     const src = images + <usize>load<i32>(indices + (<usize>s << 2)) * imageBytes;
-    let planes = scratch;
-    // a one-channel float image is already planar: read it in place unless it is modified first
-    if (c == 1 && isU8 == 0 && !cropLast) planes = src;
-    else loadPlanar(src, isU8 != 0, inHW, c, planes, lut);
-    if (cropLast) colourAndBlur(planes, inH, inW, c, p, scratch);
-    resizedCrop(
-      planes, inH, inW, c, <i32>slot(p, PAR_TOP), <i32>slot(p, PAR_LEFT), <i32>slot(p, PAR_HEIGHT), <i32>slot(p, PAR_WIDTH),
-      outH, outW, slot(p, PAR_FLIP) != 0, work, scratch + S_TMP, scratch + S_XT, scratch + S_YT,
-    );
+    const top = <i32>slot(p, PAR_TOP);
+    const left = <i32>slot(p, PAR_LEFT);
+    const bh = <i32>slot(p, PAR_HEIGHT);
+    const bw = <i32>slot(p, PAR_WIDTH);
+    const flip = slot(p, PAR_FLIP) != 0;
+    if (cropLast) {
+      loadPlanar(src, isU8 != 0, inW, c, 0, 0, inH, inW, scratch, lut);
+      colourAndBlur(scratch, inH, inW, c, p, scratch);
+      resizedCrop(scratch, inH, inW, c, top, left, bh, bw, outH, outW, flip, work, scratch + S_TMP, scratch + S_XT, scratch + S_YT);
+    } else {
+      // only the box is loaded: it is then the whole (bh×bw) image the crop resamples
+      loadPlanar(src, isU8 != 0, inW, c, top, left, bh, bw, scratch, lut);
+      resizedCrop(scratch, bh, bw, c, 0, 0, bh, bw, outH, outW, flip, work, scratch + S_TMP, scratch + S_XT, scratch + S_YT);
+    }
     if (!cropLast) colourAndBlur(work, outH, outW, c, p, scratch);
     const thr: f32 = slot(p, PAR_SOLARIZE) != 0 ? threshold : Infinity;
     finish(work, outHW, c, out + (<usize>(s * outHW * c) << 2), thr, policy);

@@ -1,45 +1,51 @@
 // Geometry: one NHWC image into planar floats, and torchvision's resized crop (bilinear,
 // align_corners=False, antialias off) with the horizontal flip folded into the column table.
 
-/**
- * Copies one NHWC image (u8 through `lut`, the 256 values v / 255, or f32) into c planes of hw
- * floats at dst.
- */
-export function loadPlanar(src: usize, isU8: bool, hw: i32, c: i32, dst: usize, lut: usize): void {
-  if (c == 1 && !isU8) {
-    memory.copy(dst, src, <usize>hw << 2);
-    return;
-  }
+/** n bytes to floats v / 255 (through `lut`, the 256 values, for the scalar tail). */
+function u8Row(src: usize, dst: usize, n: i32, lut: usize): void {
   let i = 0;
-  if (c == 1) {
-    if (ASC_FEATURE_SIMD) {
-      const k = f32x4.splat(255);
-      for (; i + 8 <= hw; i += 8) {
-        const w = v128.load8x8_u(src + <usize>i);
-        const d = dst + (<usize>i << 2);
-        v128.store(d, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(w)), k));
-        v128.store(d, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(w)), k), 16);
-      }
+  if (ASC_FEATURE_SIMD) {
+    const k = f32x4.splat(255);
+    for (; i + 8 <= n; i += 8) {
+      const w = v128.load8x8_u(src + <usize>i);
+      const d = dst + (<usize>i << 2);
+      v128.store(d, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(w)), k));
+      v128.store(d, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(w)), k), 16);
     }
-    for (; i < hw; i++) store<f32>(dst + (<usize>i << 2), load<f32>(lut + (<usize>load<u8>(src + <usize>i) << 2)));
-    return;
   }
-  const plane = <usize>hw << 2;
-  if (isU8) {
-    for (; i < hw; i++) {
-      const s = src + <usize>(i * 3);
-      const d = dst + (<usize>i << 2);
-      store<f32>(d, load<f32>(lut + (<usize>load<u8>(s) << 2)));
-      store<f32>(d + plane, load<f32>(lut + (<usize>load<u8>(s, 1) << 2)));
-      store<f32>(d + 2 * plane, load<f32>(lut + (<usize>load<u8>(s, 2) << 2)));
-    }
-  } else {
-    for (; i < hw; i++) {
-      const s = src + (<usize>(i * 3) << 2);
-      const d = dst + (<usize>i << 2);
-      store<f32>(d, load<f32>(s));
-      store<f32>(d + plane, load<f32>(s, 4));
-      store<f32>(d + 2 * plane, load<f32>(s, 8));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(lut + (<usize>load<u8>(src + <usize>i) << 2)));
+}
+
+/**
+ * Copies box (top, left, bh, bw) of one NHWC image inW pixels wide (u8 through `lut`, the 256
+ * values v / 255, or f32) into c planes of bh×bw floats at dst: only what the crop reads.
+ */
+export function loadPlanar(
+  src: usize, isU8: bool, inW: i32, c: i32, top: i32, left: i32, bh: i32, bw: i32, dst: usize, lut: usize,
+): void {
+  const plane = <usize>(bh * bw) << 2;
+  for (let y = 0; y < bh; y++) {
+    const first = <usize>(((top + y) * inW + left) * c); // element index of the row's first value
+    const d = dst + (<usize>(y * bw) << 2);
+    if (c == 1) {
+      if (isU8) u8Row(src + first, d, bw, lut);
+      else memory.copy(d, src + (first << 2), <usize>bw << 2);
+    } else if (isU8) {
+      for (let x = 0; x < bw; x++) {
+        const s = src + first + <usize>(x * 3);
+        const o = d + (<usize>x << 2);
+        store<f32>(o, load<f32>(lut + (<usize>load<u8>(s) << 2)));
+        store<f32>(o + plane, load<f32>(lut + (<usize>load<u8>(s, 1) << 2)));
+        store<f32>(o + 2 * plane, load<f32>(lut + (<usize>load<u8>(s, 2) << 2)));
+      }
+    } else {
+      for (let x = 0; x < bw; x++) {
+        const s = src + ((first + <usize>(x * 3)) << 2);
+        const o = d + (<usize>x << 2);
+        store<f32>(o, load<f32>(s));
+        store<f32>(o + plane, load<f32>(s, 4));
+        store<f32>(o + 2 * plane, load<f32>(s, 8));
+      }
     }
   }
 }
