@@ -1,18 +1,20 @@
 // ResNet forward and forward+backward time (training-mode BatchNorm) per backend setup.
 //
-//   npx tsx bench/resnet.ts [--setups cpu,wasm] [--depth 18] [--width 64] [--stems cifar,imagenet]
+//   npx tsx bench/resnet.ts [--setups cpu,wasm,wasm-byol] [--depth 18] [--width 64] [--stems cifar,imagenet]
 //                           [--size 28] [--batches 64,128]
 //
 // Ratios are against the first setup in the same run. A setup is a name and how to make tfjs
-// ready (backend, extra kernels): add rows to SETUPS to compare kernel variants.
+// ready: `wasm` = tfjs-wasm's own kernels, `wasm-byol` = with byol-ts' kernels; add rows to
+// SETUPS to compare other kernel variants.
 import Benchmark from "benchmark";
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
+import { setBackend } from "../src/backend";
 import { resnet, type ResNetDepth } from "../src/nets/resnet";
 
-const SETUPS: Record<string, () => Promise<void>> = {
-  cpu: async () => void (await tf.setBackend("cpu")),
-  wasm: async () => void (await tf.setBackend("wasm")),
+const SETUPS: Record<string, () => Promise<unknown>> = {
+  cpu: () => setBackend("cpu"),
+  wasm: () => setBackend("wasm", { tfjsKernelsOnly: true }),
+  "wasm-byol": () => setBackend("wasm"),
 };
 
 function arg(name: string, fallback: string): string {
