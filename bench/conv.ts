@@ -3,7 +3,7 @@
 // in one process; per-kernel shares from tf.profile; each backward kernel's GFLOP/s against the
 // single-core f32x4 mul+add peak of this machine.
 //
-//   npx tsx bench/conv.ts [--stems imagenet,cifar] [--batches 64,128] [--cpu] [--kernels]
+//   npx tsx bench/conv.ts [--stems imagenet,cifar] [--batches 64,128] [--rounds 2] [--samples 4] [--cpu] [--kernels]
 //
 // --cpu adds one forward+backward on the cpu backend (imagenet stem, batch 64; minutes).
 // --kernels prints only the per-convolution table (each distinct ResNet-18 convolution's kernels
@@ -25,6 +25,8 @@ const arg = (name: string, fallback: string) => {
 };
 const stems = arg("stems", "imagenet,cifar").split(",") as Stem[];
 const batches = arg("batches", "64,128").split(",").map(Number);
+const rounds = Number(arg("rounds", "2"));
+const samples = Number(arg("samples", "4"));
 
 /** Puts either kernel set in place on the wasm backend. */
 function useKernels(mode: Mode): void {
@@ -62,7 +64,7 @@ function workload(stem: Stem, batch: number): Workload {
 function measure(fns: Record<string, () => void>): Record<string, number> {
   const out: Record<string, number> = {};
   const suite = new Benchmark.Suite();
-  for (const [name, fn] of Object.entries(fns)) suite.add(name, fn, { minSamples: 4, maxTime: 1, initCount: 1 });
+  for (const [name, fn] of Object.entries(fns)) suite.add(name, fn, { minSamples: samples, maxTime: 1, initCount: 1 });
   suite.on("error", (e: Benchmark.Event) => {
     throw (e.target as unknown as { error: Error }).error;
   });
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
       const w = workload(stem, batch);
       // two alternating rounds, best of each: the machine is shared, load drifts within minutes
       const t: Record<string, number> = {};
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < rounds; round++) {
         for (const mode of ["baseline", "byol-ts"] as Mode[]) {
           useKernels(mode);
           console.error(`${stem} ${batch} ${mode} (round ${round + 1})`);

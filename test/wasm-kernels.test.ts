@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initKernels } from "../bindings/loader";
-import { backendMemory, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
+import { backendMemory, bridgeFor, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
 import { randn, relL2, rng } from "./helpers";
 
@@ -188,5 +188,30 @@ describe("wasm conv gradients: resources and errors", () => {
       .toThrow(/input has 2 channels but the filter \[3,3,5,3\] expects 5/);
     expect(() => run("Conv2DBackpropFilter", { x: x(), dy: dy() }, { ...base, pad: "circular", filterShape: [3, 3, 2, 3] }))
       .toThrow(/Conv2DBackpropFilter: bad padding "circular"/);
+  });
+});
+
+describe("zero-copy Identity", () => {
+  beforeAll(async () => {
+    await initKernels({ build: "simd" });
+    registerWasmKernels();
+    await tf.setBackend("wasm");
+  });
+  afterAll(() => unregisterWasmKernels());
+
+  it("shares data like tfjs' cpu backend, frees it with the last tensor, and guards in-place writes", () => {
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const bridge = bridgeFor(backend);
+    const tensors = tf.memory().numTensors;
+    const a = tf.tensor1d([1, 2, 3]);
+    expect(bridge.writablePtr(a)).toBe(bridge.ptr(a));
+    const b = tf.clone(a);
+    expect(bridge.ptr(b)).toBe(bridge.ptr(a));
+    expect(() => bridge.writablePtr(a)).toThrow(/shares its data with 1 other tensor/);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    expect(bridge.writablePtr(b)).toBe(bridge.ptr(b));
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });

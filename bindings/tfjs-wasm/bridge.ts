@@ -15,6 +15,7 @@ export interface WasmBackendLike {
   };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  refCount(dataId: object): number;
 }
 
 /** Our kernels instantiated on one tfjs-wasm backend's memory. */
@@ -23,6 +24,11 @@ export interface Bridge {
   readonly exports: RawExports;
   /** Byte offset of a tensor's data in the shared memory. */
   ptr(t: TensorInfo): number;
+  /**
+   * Byte offset of a tensor's data for writing in place. Throws when other tensors share the data
+   * (our zero-copy Identity makes `tf.clone` share, as on tfjs' cpu backend).
+   */
+  writablePtr(t: TensorInfo): number;
   /** A new float32 tensor owned by tfjs and its byte offset. */
   output(shape: number[]): { info: TensorInfo; ptr: number };
   /** At least `bytes` of scratch (contents undefined), reused across calls. */
@@ -56,6 +62,11 @@ function makeBridge(backend: WasmBackendLike, build: KernelBuild, instance: WebA
       const data = backend.dataIdMap.get(t.dataId);
       if (!data) throw new Error(`byol-ts wasm kernels: tensor of shape [${t.shape}] is not on the wasm backend`);
       return data.memoryOffset >>> 0;
+    },
+    writablePtr(t) {
+      const refs = backend.refCount(t.dataId);
+      if (refs !== 1) throw new Error(`byol-ts wasm kernels: tensor of shape [${t.shape}] shares its data with ${refs - 1} other tensor(s); copy it (e.g. tf.add(x, 0)) before writing in place`);
+      return this.ptr(t);
     },
     output(shape) {
       const info = backend.makeOutput(shape, "float32");
