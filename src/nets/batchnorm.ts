@@ -2,13 +2,13 @@
 //
 // tfjs-layers' BatchNormalization differs from torch.nn.BatchNorm{1,2}d in training mode: it moves
 // the running variance towards the *biased* batch variance, PyTorch towards the unbiased one
-// (× n/(n−1)) while normalizing with the biased one. Its inference gradient is also broken for
-// rank-2 inputs (FusedBatchNorm's gradient tiles a rank-4 reshape). So byol-ts has its own layer,
-// with a closed-form backward pass.
+// (× n/(n−1)) while normalizing with the biased one. So byol-ts has its own layer, with a
+// closed-form backward pass.
 import * as tf from "@tensorflow/tfjs";
 
 /** Options of {@link BatchNorm}. Channels are the last axis (NHWC images, or [N, C] features). */
 export interface BatchNormArgs {
+  /** Layer name: the torchvision module name (`bn1`, `layer1.0.bn2`, `1`). */
   name?: string;
   /**
    * tfjs convention: `running = momentum·running + (1 − momentum)·batch`. Default 0.9, which is
@@ -21,6 +21,7 @@ export interface BatchNormArgs {
   center?: boolean;
   /** Learn a scale (PyTorch `weight`); default true. */
   scale?: boolean;
+  /** false freezes γ and β (the running statistics are never trainable). */
   trainable?: boolean;
 }
 
