@@ -99,7 +99,7 @@ const fmt = (shape: number[]) => `[${shape.join(", ")}]`;
 
 function toFloat32(t: SafeTensor, name: string): Float32Array {
   if (t.data instanceof Float32Array) return t.data;
-  if (t.data instanceof BigInt64Array) throw new Error(`tensor '${name}' is ${t.dtype}, expected floating point`);
+  if (t.data instanceof BigInt64Array) throw new Error(`loadTorchvisionWeights: tensor '${name}' is ${t.dtype}, expected floating point`);
   return Float32Array.from(t.data as ArrayLike<number>);
 }
 
