@@ -9,6 +9,9 @@ export interface BatchPosition {
   batch: number;
 }
 
+// Data order draws from its own stream of the run's seed, apart from initialization and augmentation.
+const DATA_ORDER_STREAM = 0xda7a;
+
 function checkCount(what: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`${what} must be an integer ≥ ${min}, got ${v}`);
 }
@@ -16,7 +19,7 @@ function checkCount(what: string, v: number, min: number): void {
 /** The permutation of `0..n-1` for `epoch` under `seed` (Fisher–Yates); the same inputs give the same order. */
 export function shuffledIndices(n: number, seed: number, epoch: number): Uint32Array {
   checkCount("n", n, 0);
-  const random = uniformGenerator(deriveSeed(seed, epoch));
+  const random = uniformGenerator(deriveSeed(deriveSeed(seed, DATA_ORDER_STREAM), epoch));
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
