@@ -1,0 +1,53 @@
+// The run configuration: everything that defines a training run, stored in each checkpoint so
+// that `eval`, `embed` and `--resume` rebuild exactly the same networks.
+import type { OptimizerConfig } from "./optimizers";
+
+/** Encoders the CLI and the trainer can build by name. */
+export type EncoderArch = "resnet18" | "resnet34" | "resnet50" | "small-cnn";
+
+/** A complete, JSON-serializable description of a run. */
+export interface RunConfig {
+  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet" };
+  /** Side and channels of the images the networks see. */
+  imageSize: number;
+  channels: number;
+  projectionSize: number;
+  projectionHiddenSize: number;
+  /** τ_base and its schedule. */
+  tauBase: number;
+  tauSchedule: "cosine" | "constant";
+  useMomentum: boolean;
+  optimizer: OptimizerConfig;
+  learningRate: number;
+  warmupSteps: number;
+  batchSize: number;
+  /** Optimizer steps of the whole run (binds the τ and LR schedules). */
+  totalSteps: number;
+  seed: number;
+  augment: { preset: "paper" | "byol-pytorch"; cropScale: [number, number] };
+  /** Training images drawn from the training file (all when 0). */
+  limit: number;
+}
+
+/**
+ * The default run, chosen from the benchmarks in bench/RESULTS.md: a ResNet-18 with the CIFAR stem
+ * at width 32 on 28×28 greyscale, batch 256, Adam with warmup and cosine decay, τ 0.99 → 1.
+ */
+export const DEFAULT_RUN: RunConfig = {
+  encoder: { arch: "resnet18", width: 32, stem: "cifar" },
+  imageSize: 28,
+  channels: 1,
+  projectionSize: 128,
+  projectionHiddenSize: 1024,
+  tauBase: 0.99,
+  tauSchedule: "cosine",
+  useMomentum: true,
+  optimizer: { name: "adam", weightDecay: 1e-6 },
+  learningRate: 2e-3,
+  warmupSteps: 50,
+  batchSize: 256,
+  totalSteps: 1000,
+  seed: 0,
+  augment: { preset: "paper", cropScale: [0.2, 1] },
+  limit: 0,
+};

@@ -1,0 +1,60 @@
+// Builds a run's pieces from its configuration: encoder, learner, augmentation, evaluation. The CLI,
+// the browser demo and `--resume` share this, so a checkpoint's config rebuilds the same networks.
+import * as tf from "@tensorflow/tfjs";
+import { BYOL } from "../byol";
+import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { Matrix } from "../eval/features";
+import { knnAccuracy } from "../eval/knn";
+import { resnet } from "../nets/resnet";
+import { smallCnn } from "../nets/small-cnn";
+import type { RunConfig } from "./config";
+
+/** The online encoder a config names, with the `avgpool` representation as its output. */
+export function buildEncoder(config: RunConfig): tf.LayersModel {
+  const { arch, width, stem } = config.encoder;
+  const common = { inputSize: config.imageSize, channels: config.channels, width, seed: config.seed };
+  if (arch === "small-cnn") return smallCnn(common);
+  const depth = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[arch];
+  if (!depth) throw new Error(`unknown encoder architecture ${JSON.stringify(arch)}: use resnet18, resnet34, resnet50 or small-cnn`);
+  return resnet(depth, { ...common, stem });
+}
+
+/** The learner for a config (fresh weights from its seed). */
+export async function buildLearner(config: RunConfig): Promise<BYOL> {
+  return BYOL.create({
+    encoder: buildEncoder(config),
+    imageSize: config.imageSize,
+    channels: config.channels,
+    hiddenLayer: "avgpool",
+    projectionSize: config.projectionSize,
+    projectionHiddenSize: config.projectionHiddenSize,
+    movingAverageDecay: config.tauBase,
+    tauSchedule: config.tauSchedule,
+    totalSteps: config.totalSteps,
+    useMomentum: config.useMomentum,
+    optimizer: config.optimizer,
+    learningRate: config.learningRate,
+    seed: config.seed,
+  });
+}
+
+/** Options of {@link evaluateKnn}. */
+export interface KnnEvalOptions {
+  normalization: { mean: number[]; std: number[] };
+  k?: number;
+  temperature?: number;
+}
+
+/** kNN accuracy of the online representation: `bank` features vote for each `query` image. */
+export async function evaluateKnn(learner: BYOL, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
+  const embed = async (set: ImageSet): Promise<Matrix> => ({
+    data: (await learner.embed(set, { normalization: options.normalization })).representation,
+    shape: [set.n, learner.representationSize],
+  });
+  const numClasses = Math.max(bank.classes.length, 1 + Math.max(...bank.labels));
+  return knnAccuracy(await embed(bank), bank.labels, await embed(query), query.labels, {
+    k: options.k ?? 200,
+    temperature: options.temperature ?? 0.1,
+    numClasses,
+  });
+}
