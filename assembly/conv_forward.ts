@@ -6,11 +6,15 @@
 // Thin inputs (a stem's 3 channels) make per-tap products short: the binding leaves those to XNNPACK.
 import { buildPairs, chunkRows, gCin, gCout, padPairs, rowTile, setGeometry } from "./conv_common";
 
-/** Bytes of scratch {@link conv2d_forward} needs: pair table (+6 padding pairs), zero row, trash row. */
+/**
+ * Bytes of scratch {@link conv2d_forward} needs: pair table (+6 padding pairs), zero row, trash
+ * row, per-tap packed flags, filter panels [tap][co/8][ci][8] (contiguous 32-byte rows: wide
+ * filters would otherwise stride a cache line per step).
+ */
 export function conv2d_forward_scratch(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): i32 {
   setGeometry(n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
-  return ((chunkRows(cin) + 6) << 3) + ((cin + cout) << 2);
+  return ((chunkRows(cin) + 6) << 3) + ((cin + cout) << 2) + ((kh * kw + 3) & ~3) + ((kh * kw * (cout & ~7) * cin) << 2);
 }
 
 /**
@@ -26,18 +30,43 @@ export function conv2d_forward(x: usize, filter: usize, y: usize, scratch: usize
   const chunk = chunkRows(cin);
   const zero = scratch + (<usize>(chunk + 6) << 3);
   const trash = zero + (<usize>cin << 2);
+  const packed = trash + (<usize>cout << 2);
+  const panels = packed + ((<usize>(kh * kw) + 3) & ~3);
   memory.fill(zero, 0, <usize>cin << 2);
+  memory.fill(packed, 0, <usize>(kh * kw));
   for (let m0 = 0; m0 < total; m0 += chunk) {
     const m1 = min(total, m0 + chunk);
     for (let t = 0; t < kh * kw; t++) {
       const cnt = buildPairs(scratch, m0, m1, t / kw, t % kw, x, <usize>cin << 2, y, <usize>cout << 2);
-      if (cnt > 0) forwardProduct(scratch, cnt, filter + (<usize>(t * cin * cout) << 2), zero, trash);
+      if (cnt == 0) continue;
+      const tapFilter = filter + (<usize>(t * cin * cout) << 2);
+      const tapPanels = panels + (<usize>(t * (cout & ~7) * cin) << 2);
+      if (ASC_FEATURE_SIMD && load<u8>(packed + t) == 0) {
+        packColumns(tapFilter, tapPanels);
+        store<u8>(packed + t, 1);
+      }
+      forwardProduct(scratch, cnt, tapFilter, tapPanels, zero, trash);
     }
   }
 }
 
-/** y rows += x rows · W[tap] over `cnt` (x, y) pairs: row tiles read 8 filter columns in place, then scalar columns. */
-function forwardProduct(table: usize, cnt: i32, tapFilter: usize, zero: usize, trash: usize): void {
+/** Copies one tap's W[ci][co] (co < cout & ~7) into panels [co/8][ci][8]. */
+function packColumns(tapFilter: usize, panels: usize): void {
+  const ld = <usize>gCout << 2;
+  let dst = panels;
+  for (let co = 0; co < (gCout & ~7); co += 8) {
+    let src = tapFilter + (<usize>co << 2);
+    for (let ci = 0; ci < gCin; ci++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      dst += 32;
+      src += ld;
+    }
+  }
+}
+
+/** y rows += x rows · W[tap] over `cnt` (x, y) pairs: row tiles on packed panels, then scalar columns. */
+function forwardProduct(table: usize, cnt: i32, tapFilter: usize, tapPanels: usize, zero: usize, trash: usize): void {
   const k = gCin;
   const ld = <usize>gCout << 2;
   let c8 = 0;
@@ -45,7 +74,8 @@ function forwardProduct(table: usize, cnt: i32, tapFilter: usize, zero: usize, t
     c8 = gCout & ~7;
     padPairs(table, cnt, 4, 0, zero, trash);
     for (let co = 0; co < c8; co += 8) {
-      for (let e = 0; e < cnt; e += 6) rowTile(table + (<usize>e << 3), tapFilter + (<usize>co << 2), co, 4, 0, <usize>k << 2, ld);
+      const panel = tapPanels + (<usize>(co * k) << 2);
+      for (let e = 0; e < cnt; e += 6) rowTile(table + (<usize>e << 3), panel, co, 4, 0, <usize>k << 2, 32);
     }
   }
   if (c8 == gCout) return;
