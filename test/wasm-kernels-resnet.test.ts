@@ -14,12 +14,14 @@ const BATCH = { cifar: 2, imagenet: 4 };
 
 /** Gradients of mean((avgpool features · a fixed random projection)²), by weight name. */
 function lossGrads(model: tf.LayersModel, x: Float32Array, proj: Float32Array): Map<string, Float32Array> {
-  return tf.tidy(() => {
+  const grads = tf.tidy(() => {
     const input = tf.tensor4d(x, [x.length / (28 * 28 * 3), 28, 28, 3]);
     const p = tf.tensor2d(proj, [128, 8]);
-    const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.matMul(model.apply(input, { training: true }) as tf.Tensor2D, p))) as tf.Scalar);
-    return new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync() as Float32Array]));
+    return tf.variableGrads(() => tf.mean(tf.square(tf.matMul(model.apply(input, { training: true }) as tf.Tensor2D, p))) as tf.Scalar).grads;
   });
+  const out = new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync() as Float32Array]));
+  tf.dispose(Object.values(grads));
+  return out;
 }
 
 describe.each(["cifar", "imagenet"] as const)("ResNet-18 width 16, %s stem: wasm gradient = cpu gradient", (stem) => {

@@ -121,9 +121,3 @@ export async function prepareBridge(backend: WasmBackendLike): Promise<Bridge> {
 export function bridgeFor(backend: WasmBackendLike): Bridge {
   return current(backend) ?? install(backend, new WebAssembly.Instance(kernels().module, imports(backend)));
 }
-
-/** Frees a backend's scratch and forgets its instance (tests use it to check for growth). */
-export function releaseBridge(backend: object): void {
-  bridges.get(backend)?.release();
-  bridges.delete(backend);
-}

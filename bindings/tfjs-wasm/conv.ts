@@ -7,7 +7,7 @@ import { bridgeFor, type WasmBackendLike } from "./bridge";
 type Pad = "valid" | "same" | number | backend_util.ExplicitPadding;
 
 /** Attributes common to Conv2D, FusedConv2D, Conv2DBackpropFilter and Conv2DBackpropInput. */
-export interface ConvGradAttrs {
+export interface ConvBaseAttrs {
   strides: [number, number] | number;
   pad: Pad;
   dataFormat: "NHWC" | "NCHW";
@@ -26,7 +26,7 @@ function fail(kernel: string, what: string): never {
  * the output shape of the forward convolution of `xShape` with `filterShape`.
  */
 export function convGeometry(kernel: string, xShape: number[], filterShape: number[], dy: TensorInfo | null,
-  attrs: ConvGradAttrs, inputs: TensorInfo[]): ConvGeometry {
+  attrs: ConvBaseAttrs, inputs: TensorInfo[]): ConvGeometry {
   if (attrs.dataFormat != null && attrs.dataFormat !== "NHWC") fail(kernel, `dataFormat '${attrs.dataFormat}' is not supported (NHWC only)`);
   for (const t of inputs) if (t.dtype !== "float32") fail(kernel, `dtype ${t.dtype} is not supported (float32 only)`);
   if (xShape.length !== 4 || filterShape.length !== 4 || (dy && dy.shape.length !== 4)) {
@@ -55,11 +55,11 @@ type Exports = Record<`${Symbol}_scratch`, (...geometry: number[]) => number> &
   Record<Symbol, (a: number, b: number, out: number, scratch: number, ...geometry: number[]) => void>;
 
 /** One convolution: the tensors `a`, `b` feed kernel `symbol`, which writes a new `outShape` tensor (dy: gradients only). */
-export interface ConvGradCall {
+export interface ConvCall {
   kernel: string;
   symbol: Symbol;
   backend: unknown;
-  attrs: ConvGradAttrs;
+  attrs: ConvBaseAttrs;
   xShape: number[];
   filterShape: number[];
   dy: TensorInfo | null;
@@ -70,7 +70,7 @@ export interface ConvGradCall {
 }
 
 /** Validates, then runs the kernel on tfjs-wasm memory with reused scratch; returns the output tensor. */
-export function runConvGrad(c: ConvGradCall): TensorInfo {
+export function runConv(c: ConvCall): TensorInfo {
   const g = convGeometry(c.kernel, c.xShape, c.filterShape, c.dy, c.attrs, [c.a, c.b]);
   const bridge = bridgeFor(c.backend as WasmBackendLike);
   const k = bridge.exports as unknown as Exports;
@@ -81,7 +81,7 @@ export function runConvGrad(c: ConvGradCall): TensorInfo {
 }
 
 /** Attributes of Conv2D and FusedConv2D that decide whether our forward kernel applies. */
-export interface ConvAttrs extends ConvGradAttrs {
+export interface ConvAttrs extends ConvBaseAttrs {
   dilations?: [number, number] | number;
   activation?: string;
 }
@@ -101,6 +101,6 @@ export function runConvForward(kernel: string, args: Parameters<KernelFunc>[0]):
     dil[0] === 1 && dil[1] === 1 && (a.dataFormat ?? "NHWC") === "NHWC" && x.dtype === "float32" && filter.dtype === "float32" &&
     x.shape.length === 4 && x.shape[3] >= MIN_FORWARD_CHANNELS;
   if (!plain) return null;
-  return runConvGrad({ kernel, symbol: "conv2d_forward", backend: args.backend, attrs: a,
+  return runConv({ kernel, symbol: "conv2d_forward", backend: args.backend, attrs: a,
     xShape: x.shape, filterShape: filter.shape, dy: null, a: x, b: filter });
 }
