@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BYOL } from "../src/byol";
-import { useBackend } from "./backends";
+import { setBackend } from "../src/backend";
 import { exportTorchvisionWeights, loadTorchvisionWeights } from "../src/io/torchvision";
 import { readSafetensors, type SafeTensor } from "../src/io/safetensors";
 import { resnet18 } from "../src/nets/resnet";
@@ -108,7 +108,7 @@ const cases = [["cpu", ["kernel"]], ["wasm", ["kernel", "tfjs"]]] as const;
 for (const [backend, impls] of cases) {
   describe(`BYOL step parity with PyTorch on ${backend}`, () => {
     beforeAll(async () => {
-      await useBackend(backend);
+      await setBackend(backend);
     });
 
     for (const lossImpl of impls) {
