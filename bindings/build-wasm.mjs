@@ -1,4 +1,4 @@
-// Builds the AssemblyScript kernels (SIMD and scalar release targets) and embeds each .wasm as a
+// Builds the AssemblyScript kernels (SIMD, scalar and shared-memory SIMD release targets) and embeds each .wasm as a
 // base64 TypeScript module, so bundlers, vitest, Node ESM/CJS and browsers need no file serving.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +10,8 @@ const asc = join(root, "node_modules", "assemblyscript", "bin", "asc.js");
 const outDir = join(root, "bindings", "generated");
 mkdirSync(outDir, { recursive: true });
 
-for (const [target, name] of [["release", "simd"], ["scalar", "scalar"]]) {
+// "shared": SIMD build importing a shared memory, for threaded tfjs-wasm (SharedArrayBuffer heap)
+for (const [target, name] of [["release", "simd"], ["scalar", "scalar"], ["shared", "simd-shared"]]) {
   execFileSync(process.execPath, [asc, "assembly/index.ts", "--target", target], { cwd: root, stdio: "inherit" });
   const bytes = readFileSync(join(root, "build", `kernels.${name}.wasm`));
   const src =

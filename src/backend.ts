@@ -3,7 +3,7 @@
 // and friends) so conv nets train there, fast.
 import * as tf from "@tensorflow/tfjs";
 import { initKernels, type KernelBuild } from "../bindings/loader";
-import { backendMemory, prepareBridge, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
+import { prepareBridge, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered } from "../bindings/tfjs-wasm/register";
 
 /** A backend to run on; `'auto'` picks the fastest that works here. */
@@ -55,8 +55,8 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
   try {
     await load(name);
     if (name === "wasm" && !options.tfjsKernelsOnly && !tf.findBackend("wasm")) {
-      // threaded tfjs-wasm lives on a SharedArrayBuffer our single-memory module cannot import;
-      // its threads only speed up the forward pass, while without our kernels conv nets cannot train
+      // single-threaded tfjs-wasm: the path tested end to end (in Node it is the only one); on a
+      // threaded backend made elsewhere our kernels run from the shared-memory build
       tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
     }
     ok = await tf.setBackend(name);
@@ -76,15 +76,11 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
     unregisterWasmKernels();
     return { name, simd: tfjsSimd, threads, kernels: "tfjs" };
   }
-  if (typeof SharedArrayBuffer !== "undefined" && backendMemory(tf.backend() as unknown as WasmBackendLike).buffer instanceof SharedArrayBuffer) {
-    // initialised threaded before byol-ts could opt out: tfjs kernels only (no filter gradient)
-    unregisterWasmKernels();
-    return { name, simd: tfjsSimd, threads, kernels: "tfjs" };
-  }
-  const build = await initKernels({ build: options.kernelBuild ?? "auto" });
-  await prepareBridge(tf.backend() as unknown as WasmBackendLike);
+  await initKernels({ build: options.kernelBuild ?? "auto" });
+  // tfjs-wasm initialised threaded before byol-ts could opt out gets the shared-memory build
+  const bridge = await prepareBridge(tf.backend() as unknown as WasmBackendLike);
   registerWasmKernels();
-  return { name, simd: tfjsSimd && build === "simd", threads, kernels: "byol-ts" };
+  return { name, simd: tfjsSimd && bridge.build === "simd", threads, kernels: "byol-ts" };
 }
 
 /**

@@ -215,3 +215,52 @@ describe("zero-copy Identity", () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });
+
+describe("shared-memory build (threaded tfjs-wasm keeps its heap in a SharedArrayBuffer)", () => {
+  /** A stand-in for BackendWasm over a shared memory: bump allocator, tensors by dataId. */
+  function sharedBackend() {
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 1024, shared: true });
+    let top = 1024;
+    const data = new Map<object, { memoryOffset: number }>();
+    const malloc = (bytes: number) => {
+      const p = top;
+      top += (bytes + 15) & ~15;
+      if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+      return p;
+    };
+    const tensor = (values: Float32Array, shape: number[]) => {
+      const info = { dataId: {}, shape, dtype: "float32" as const };
+      const memoryOffset = malloc(values.length * 4);
+      new Float32Array(memory.buffer, memoryOffset, values.length).set(values);
+      data.set(info.dataId, { memoryOffset });
+      return info;
+    };
+    const backend = {
+      wasm: { asm: { memory }, _malloc: malloc, _free: () => undefined },
+      dataIdMap: data,
+      refCount: () => 1,
+      makeOutput: (shape: number[]) => tensor(new Float32Array(shape.reduce((a, b) => a * b)), shape),
+    };
+    const read = (t: { dataId: object; shape: number[] }) =>
+      new Float32Array(memory.buffer, data.get(t.dataId)!.memoryOffset, t.shape.reduce((a, b) => a * b)).slice();
+    return { backend, tensor, read };
+  }
+
+  it("runs Conv2DBackpropFilter in place with the shared build and matches cpu", async () => {
+    await initKernels({ build: "simd" });
+    const { backend, tensor, read } = sharedBackend();
+    const bridge = bridgeFor(backend as unknown as WasmBackendLike);
+    expect(bridge.shared).toBe(true);
+    const xs = randn(2 * 6 * 6 * 16, 21);
+    const dys = randn(2 * 3 * 3 * 8, 22);
+    const attrs = { strides: 2, pad: 1, dataFormat: "NHWC", filterShape: [3, 3, 16, 8] };
+    const { conv2DBackpropFilterConfig } = await import("../bindings/tfjs-wasm/Conv2DBackpropFilter");
+    const out = conv2DBackpropFilterConfig.kernelFunc({
+      inputs: { x: tensor(xs, [2, 6, 6, 16]), dy: tensor(dys, [2, 3, 3, 8]) }, attrs, backend,
+    } as never) as { dataId: object; shape: number[] };
+    await tf.setBackend("cpu");
+    const ref = tf.tidy(() => (tf.engine().runKernel("Conv2DBackpropFilter",
+      { x: tf.tensor4d(xs, [2, 6, 6, 16]), dy: tf.tensor4d(dys, [2, 3, 3, 8]) }, attrs as never) as tf.Tensor).dataSync());
+    expect(relL2(read(out), ref)).toBeLessThan(1e-5);
+  });
+});

@@ -2,7 +2,11 @@
 // memory and has no data segments and no allocator, so a second instance of the same bytes can
 // read and write tfjs tensors directly. Inputs are tensor pointers, outputs come from
 // backend.makeOutput, scratch from tfjs' malloc (kept and grown, never allocated per call).
+//
+// Threaded tfjs-wasm keeps its heap in a SharedArrayBuffer, which only a module declaring shared
+// memory may import: the "simd-shared" build (same source, `--sharedMemory`) serves that case.
 import type { DataType, TensorInfo } from "@tensorflow/tfjs-core";
+import { wasmBase64 as sharedBase64 } from "../generated/kernels-simd-shared";
 import { kernels, type KernelBuild, type RawExports } from "../loader";
 
 /** The parts of tfjs-backend-wasm's BackendWasm this bridge relies on (not in its public types). */
@@ -21,6 +25,8 @@ export interface WasmBackendLike {
 /** Our kernels instantiated on one tfjs-wasm backend's memory. */
 export interface Bridge {
   readonly build: KernelBuild;
+  /** True on threaded tfjs-wasm (shared memory; our kernels still run on the calling thread). */
+  readonly shared: boolean;
   readonly exports: RawExports;
   /** Byte offset of a tensor's data in the shared memory. */
   ptr(t: TensorInfo): number;
@@ -52,11 +58,13 @@ export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory {
   return memory;
 }
 
-function makeBridge(backend: WasmBackendLike, build: KernelBuild, instance: WebAssembly.Instance): Entry {
+function makeBridge(backend: WasmBackendLike, module: WebAssembly.Module, instance: WebAssembly.Instance): Entry {
   let scratchPtr = 0;
   let scratchBytes = 0;
+  const shared = module === sharedModule;
   const bridge: Bridge = {
-    build,
+    build: shared ? "simd" : kernels().build,
+    shared,
     exports: instance.exports as unknown as RawExports,
     ptr(t) {
       const data = backend.dataIdMap.get(t.dataId);
@@ -88,20 +96,31 @@ function makeBridge(backend: WasmBackendLike, build: KernelBuild, instance: WebA
     scratchPtr = 0;
     scratchBytes = 0;
   };
-  return { module: kernels().module, bridge, release };
+  return { module, bridge, release };
 }
+
+let sharedModule: WebAssembly.Module | null = null;
+const sharedBytes = () => Uint8Array.from(atob(sharedBase64), (c) => c.charCodeAt(0));
 
 const imports = (backend: WasmBackendLike) => ({ env: { memory: backendMemory(backend) } });
 
-/** The cached bridge when it runs the currently loaded kernel build. */
-function current(backend: WasmBackendLike): Bridge | null {
-  const cached = bridges.get(backend);
-  return cached?.module === kernels().module ? cached.bridge : null;
+const isShared = (backend: WasmBackendLike) =>
+  typeof SharedArrayBuffer !== "undefined" && backendMemory(backend).buffer instanceof SharedArrayBuffer;
+
+/** The module this backend needs: the loaded build, or the shared-memory build (null until compiled). */
+function wanted(backend: WasmBackendLike): WebAssembly.Module | null {
+  return isShared(backend) ? sharedModule : kernels().module;
 }
 
-function install(backend: WasmBackendLike, instance: WebAssembly.Instance): Bridge {
+/** The cached bridge when it runs the module this backend needs. */
+function current(backend: WasmBackendLike): Bridge | null {
+  const cached = bridges.get(backend);
+  return cached && cached.module === wanted(backend) ? cached.bridge : null;
+}
+
+function install(backend: WasmBackendLike, module: WebAssembly.Module, instance: WebAssembly.Instance): Bridge {
   bridges.get(backend)?.release();
-  const entry = makeBridge(backend, kernels().build, instance);
+  const entry = makeBridge(backend, module, instance);
   bridges.set(backend, entry);
   return entry.bridge;
 }
@@ -111,7 +130,10 @@ function install(backend: WasmBackendLike, instance: WebAssembly.Instance): Brid
  * browsers require for modules this size on the main thread). Call after `initKernels`.
  */
 export async function prepareBridge(backend: WasmBackendLike): Promise<Bridge> {
-  return current(backend) ?? install(backend, await WebAssembly.instantiate(kernels().module, imports(backend)));
+  const ready = current(backend);
+  if (ready) return ready;
+  const module = wanted(backend) ?? (sharedModule = await WebAssembly.compile(sharedBytes()));
+  return install(backend, module, await WebAssembly.instantiate(module, imports(backend)));
 }
 
 /**
@@ -119,5 +141,8 @@ export async function prepareBridge(backend: WasmBackendLike): Promise<Bridge> {
  * Node and workers) or when the kernel build changed since.
  */
 export function bridgeFor(backend: WasmBackendLike): Bridge {
-  return current(backend) ?? install(backend, new WebAssembly.Instance(kernels().module, imports(backend)));
+  const ready = current(backend);
+  if (ready) return ready;
+  const module = wanted(backend) ?? (sharedModule = new WebAssembly.Module(sharedBytes()));
+  return install(backend, module, new WebAssembly.Instance(module, imports(backend)));
 }

@@ -100,7 +100,8 @@ export function runConvForward(kernel: string, args: Parameters<KernelFunc>[0]):
   const plain = x && filter && bias == null && preluActivationWeights == null && (a.activation ?? "linear") === "linear" &&
     dil[0] === 1 && dil[1] === 1 && (a.dataFormat ?? "NHWC") === "NHWC" && x.dtype === "float32" && filter.dtype === "float32" &&
     x.shape.length === 4 && x.shape[3] >= MIN_FORWARD_CHANNELS;
-  if (!plain) return null;
+  // threaded tfjs-wasm runs XNNPACK's forward on all cores; ours is single-threaded
+  if (!plain || bridgeFor(args.backend as WasmBackendLike).shared) return null;
   return runConv({ kernel, symbol: "conv2d_forward", backend: args.backend, attrs: a,
     xShape: x.shape, filterShape: filter.shape, dy: null, a: x, b: filter });
 }
