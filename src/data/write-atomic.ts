@@ -1,14 +1,25 @@
-// Node: replace a file in one step, so readers see the old content or the new, never a part.
+// Node: replace a file in one step, so readers see the old content or the new, never a part — even
+// if the process is killed mid-write (temp file + rename) or the machine loses power (fsync).
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+
+function writeDurably(path: string, content: Uint8Array): void {
+  const fd = openSync(path, "w");
+  try {
+    for (let off = 0; off < content.length; ) off += writeSync(fd, content, off, content.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Writes `content` to a temporary file beside `path`, then renames it over `path`. `what` names the content in errors. */
 export function writeAtomic(path: string, content: Uint8Array | string, what = "file"): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, content);
+    writeDurably(tmp, typeof content === "string" ? new TextEncoder().encode(content) : content);
     renameSync(tmp, path);
   } catch (e) {
     try {

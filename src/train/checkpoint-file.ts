@@ -1,7 +1,8 @@
-// Checkpoint files on disk (Node): written atomically — a temporary file in the same directory,
-// flushed, then renamed over the old one — so a crash mid-write leaves the previous checkpoint.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+// Checkpoint files on disk (Node): one safetensors file per run directory, replaced atomically so
+// that a crash mid-write leaves the previous checkpoint loadable.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeAtomic } from "../data/write-atomic";
 
 /** The checkpoint file inside a run directory. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
@@ -11,31 +12,11 @@ export function checkpointPath(dirOrFile: string): string {
   return dirOrFile.endsWith(".safetensors") ? dirOrFile : join(dirOrFile, CHECKPOINT_FILE);
 }
 
-/** Writes `bytes` to `path` atomically (temp + fsync + rename). */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`could not write ${path}: ${(e as Error).message}`);
-  }
-  try {
-    // make the rename itself durable
-    const dfd = openSync(dirname(path), "r");
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    // not every platform can fsync a directory
-  }
+/** Writes checkpoint bytes atomically into `dirOrFile`. */
+export function writeCheckpointFile(dirOrFile: string, bytes: Uint8Array): string {
+  const path = checkpointPath(dirOrFile);
+  writeAtomic(path, bytes, "checkpoint");
+  return path;
 }
 
 /** Reads a checkpoint file, naming it in the error when it is missing or unreadable. */
