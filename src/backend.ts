@@ -27,6 +27,12 @@ export interface SetBackendOptions {
   kernelBuild?: "auto" | KernelBuild;
   /** Use tfjs-wasm's own kernels only (for comparisons); default false. */
   tfjsKernelsOnly?: boolean;
+  /**
+   * Let tfjs-wasm start threaded where the page allows it (cross-origin isolated): its forward
+   * convolutions then use every core, our kernels run on one. Default false (single-threaded
+   * tfjs-wasm, where our forward kernel is used too). No effect in Node.
+   */
+  wasmThreads?: boolean;
 }
 
 const NAMES: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
@@ -54,7 +60,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
   let reason = "";
   try {
     await load(name);
-    if (name === "wasm" && !options.tfjsKernelsOnly && !tf.findBackend("wasm")) {
+    if (name === "wasm" && !options.tfjsKernelsOnly && !options.wasmThreads && !tf.findBackend("wasm")) {
       // single-threaded tfjs-wasm: the path tested end to end (in Node it is the only one); on a
       // threaded backend made elsewhere our kernels run from the shared-memory build
       tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);

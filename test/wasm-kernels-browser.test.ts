@@ -1,7 +1,7 @@
 // byol-ts' wasm kernels in a real browser: headless Chromium loads tfjs-wasm from a local server,
 // setBackend('wasm') installs our kernels, and conv gradients match the cpu backend. A second,
-// cross-origin-isolated page starts tfjs-wasm threaded first (SharedArrayBuffer heap), so our
-// kernels must come from the shared-memory build.
+// cross-origin-isolated page asks for threaded tfjs-wasm (SharedArrayBuffer heap), so our kernels
+// must come from the shared-memory build.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -18,10 +18,9 @@ const entry = `
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { setBackend } from "./src/backend";
-window.run = async (threadedFirst) => {
+window.run = async (threaded) => {
   setWasmPaths("/wasm/");
-  if (threadedFirst) await tf.setBackend("wasm");
-  const info = await setBackend("wasm");
+  const info = await setBackend("wasm", { wasmThreads: threaded });
   const grads = () => tf.tidy(() => {
     const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 24 }, (_, i) => Math.sin(i * 0.37)), [2, 9, 9, 24]);
     const w = tf.tensor4d(Array.from({ length: 3 * 3 * 24 * 16 }, (_, i) => Math.cos(i * 0.11) * 0.2), [3, 3, 24, 16]);
@@ -65,12 +64,12 @@ describe.skipIf(!existsSync(CHROMIUM))("wasm kernels in Chromium", () => {
   });
   afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
-  async function runPage(page: string, threadedFirst: boolean) {
+  async function runPage(page: string, threaded: boolean) {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     try {
       const tab = await browser.newPage();
       await tab.goto(`${origin}/${page}`);
-      return await tab.evaluate((t) => (window as unknown as { run: (t: boolean) => Promise<Record<string, unknown>> }).run(t), threadedFirst);
+      return await tab.evaluate((t) => (window as unknown as { run: (t: boolean) => Promise<Record<string, unknown>> }).run(t), threaded);
     } finally {
       await browser.close();
     }
