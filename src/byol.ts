@@ -226,6 +226,15 @@ export class BYOL {
     return this.stepIndex;
   }
 
+  /**
+   * Binds the τ schedule to the run's real length (the trainer knows it only after timing a few
+   * steps when training for a fixed time).
+   */
+  setTotalSteps(total: number): void {
+    if (!Number.isInteger(total) || total < 1) throw new Error(`total steps must be a positive integer, got ${total}`);
+    this.options.totalSteps = total;
+  }
+
   /** τ for optimizer step `k` under the configured schedule. */
   tau(k = this.stepIndex): number {
     const total = this.options.totalSteps ?? 0;

@@ -1,0 +1,56 @@
+// What the subcommands share: backend set-up with a one-line report, the dataset a run names, and a
+// learner rebuilt from a checkpoint.
+import { setBackend, type BackendInfo, type BackendName } from "../backend";
+import { resolveViewPolicy } from "../augment/policy";
+import { byolPaper, byolPytorch } from "../augment/policy";
+import type { BYOL } from "../byol";
+import { loadFashionMnist } from "../data/fashion-mnist";
+import type { LabelledImageSet } from "../data/types";
+import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
+import { readCheckpointFile } from "../train/checkpoint-file";
+import type { RunConfig } from "../train/config";
+import { buildLearner } from "../train/setup";
+
+export const BACKENDS: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
+
+/** Prints to stderr (stdout stays for results, e.g. `--json`). */
+export const say = (line: string): void => void process.stderr.write(line + "\n");
+
+/** Activates a backend and says what runs. */
+export async function startBackend(name: BackendName): Promise<BackendInfo> {
+  const info = await setBackend(name);
+  say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.threads} thread${info.threads > 1 ? "s" : ""}, ${info.kernels} backward convolutions)` : ""}`);
+  return info;
+}
+
+/** The augmentation policy pair a run config names. */
+export function policyOf(config: RunConfig) {
+  const preset = config.augment.preset === "byol-pytorch" ? byolPytorch : byolPaper;
+  return preset({ cropScale: config.augment.cropScale });
+}
+
+/** The per-channel normalization the run's first view applies (used to embed raw images). */
+export function normalizationOf(config: RunConfig): { mean: number[]; std: number[] } {
+  const sizes = { channels: config.channels, inHeight: config.imageSize, inWidth: config.imageSize, outHeight: config.imageSize, outWidth: config.imageSize };
+  const n = resolveViewPolicy("view1", policyOf(config).view1, sizes).normalize;
+  return n ? { mean: [...n.mean], std: [...n.std] } : { mean: new Array(config.channels).fill(0), std: new Array(config.channels).fill(1) };
+}
+
+/** Fashion-MNIST's train and test files (`limit` caps the training images; 0 = all). */
+export async function loadData(path: string | undefined, limit: number, testLimit = 0): Promise<{ train: LabelledImageSet; test: LabelledImageSet }> {
+  const train = await loadFashionMnist({ path, split: "train", limit: limit || undefined });
+  const test = await loadFashionMnist({ path, split: "test", limit: testLimit || undefined });
+  say(`data: Fashion-MNIST, ${train.n} training images, ${test.n} test images`);
+  return { train, test };
+}
+
+/** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */
+export async function learnerFromCheckpoint(dir: string): Promise<{ learner: BYOL; config: RunConfig; info: Record<string, unknown>; path: string }> {
+  const { path, bytes } = readCheckpointFile(dir);
+  const info = readCheckpointInfo(bytes, path);
+  const config = info.config as RunConfig | undefined;
+  if (!config || typeof config !== "object" || !config.encoder) throw new Error(`${path}: checkpoint has no run configuration`);
+  const learner = await buildLearner(config);
+  restoreCheckpoint(learner, bytes, path);
+  return { learner, config, info, path };
+}

@@ -1,0 +1,56 @@
+// `byol embed`: the online representation of Fashion-MNIST images, projected to a few dimensions
+// (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to look at.
+import type { BackendName } from "../backend";
+import { heldOutSplit, subset } from "../data/batches";
+import type { LabelledImageSet } from "../data/types";
+import { pca } from "../eval/pca";
+import { umapEmbed } from "../eval/umap";
+import { writeEmbeddings } from "../eval/write-embeddings";
+import { choice, num, parse, UsageError } from "./args";
+import { BACKENDS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
+
+export const EMBED_HELP = `byol embed — write the online representation of Fashion-MNIST images, projected to a few dimensions
+
+  --checkpoint DIR   run directory (or its checkpoint.safetensors)
+  --out FILE         .csv, .json or .npy (labels and class names go to CSV/JSON)
+  --dims K           output dimensions (default 3); 0 writes the full representation
+  --method NAME      pca | umap (default pca; UMAP on many points takes minutes)
+  --split NAME       test | train (default test)
+  --limit N          a random sample of N images (fixed by the run's seed)
+  --data PATH        folder with the IDX files
+  --backend NAME     auto | wasm | cpu`;
+
+/** Runs `byol embed`; returns the exit code. */
+export async function embedCommand(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    checkpoint: { type: "string" }, out: { type: "string" }, dims: { type: "string" }, method: { type: "string" },
+    split: { type: "string" }, limit: { type: "string" }, data: { type: "string" }, backend: { type: "string" },
+  });
+  if (v.help) {
+    console.log(EMBED_HELP);
+    return 0;
+  }
+  if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
+  const out = v.out as string | undefined;
+  if (!out || !/\.(csv|json|npy)$/i.test(out)) throw new UsageError(`--out must name a .csv, .json or .npy file, got ${JSON.stringify(out ?? null)}`);
+  const dims = num(v, "dims", { min: 0, integer: true }) ?? 3;
+  const method = choice(v, "method", ["pca", "umap"] as const) ?? "pca";
+  const split = choice(v, "split", ["test", "train"] as const) ?? "test";
+  const limit = num(v, "limit", { min: 2, integer: true });
+  await startBackend((choice(v, "backend", BACKENDS) ?? "auto") as BackendName);
+  const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
+  const sets = await loadData(v.data as string | undefined, 0);
+  let set: LabelledImageSet = sets[split];
+  if (limit && limit < set.n) set = subset(set, heldOutSplit(set.n, limit, config.seed).heldOut) as LabelledImageSet;
+  const { representation } = await learner.embed(set, { normalization: normalizationOf(config) });
+  const full = { data: representation, shape: [set.n, learner.representationSize] as [number, number] };
+  if (dims > learner.representationSize) throw new UsageError(`--dims ${dims} exceeds the ${learner.representationSize}-d representation`);
+  let projected = full;
+  if (dims > 0) {
+    say(`projecting ${set.n} × ${learner.representationSize} to ${dims}-D with ${method.toUpperCase()}`);
+    projected = method === "pca" ? pca(full, dims).projected : umapEmbed(full, { dims, seed: config.seed });
+  }
+  writeEmbeddings(out, projected, { labels: set.labels, classes: set.classes });
+  say(`wrote ${out}: ${set.n} rows × ${projected.shape[1]} dims`);
+  return 0;
+}

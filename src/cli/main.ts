@@ -1,0 +1,57 @@
+// The `byol` command: dispatches to the subcommands, prints errors as one clear line, sets the exit
+// code (2 for usage errors, 1 for failures, 130 when interrupted).
+import { UsageError } from "./args";
+import { benchCommand, BENCH_HELP } from "./bench";
+import { embedCommand, EMBED_HELP } from "./embed";
+import { evalCommand, EVAL_HELP } from "./evaluate";
+import { train, TRAIN_HELP } from "./train";
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  train: { run: train, help: TRAIN_HELP },
+  eval: { run: evalCommand, help: EVAL_HELP },
+  embed: { run: embedCommand, help: EMBED_HELP },
+  bench: { run: benchCommand, help: BENCH_HELP },
+};
+
+const HELP = `byol — BYOL self-supervised learning (Grill et al. 2020) in TypeScript
+
+usage: byol <command> [flags]     (byol <command> --help for its flags)
+
+  train   train on Fashion-MNIST with a progress bar, then report kNN and linear-probe accuracy
+  eval    kNN and linear-probe accuracy of a checkpoint
+  embed   write a checkpoint's embedding of the images, projected to 3-D (CSV, JSON, .npy)
+  bench   kernels and a training step on every backend that works here`;
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`byol: unknown command '${name}'\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`byol ${name}: ${e.message}\n\n${command.help}`);
+      return 2;
+    }
+    console.error(`byol ${name}: error: ${(e as Error).message ?? e}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);

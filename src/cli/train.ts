@@ -1,0 +1,221 @@
+// `byol train`: BYOL on Fashion-MNIST with a progress bar, kNN monitoring, atomic checkpoints, exact
+// resume, and a final evaluation of the online encoder.
+import { SingleBar } from "cli-progress";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createAugmenter } from "../augment/augmenter";
+import type { BackendName } from "../backend";
+import type { BYOL } from "../byol";
+import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
+import type { LabelledImageSet } from "../data/types";
+import { writeAtomic } from "../data/write-atomic";
+import { serializeCheckpoint } from "../train/checkpoint";
+import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
+import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
+import { buildLearner, evaluateKnn } from "../train/setup";
+import { Trainer } from "../train/trainer";
+import { choice, num, parse, readConfigFile, UsageError } from "./args";
+import { BACKENDS, learnerFromCheckpoint, loadData, normalizationOf, policyOf, say, startBackend } from "./common";
+import { evaluate, printEvaluation } from "./evaluate";
+
+export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels are used only to report accuracy)
+
+  --data PATH            folder with the IDX files (default: BYOL_DATA, the user cache, Debian's
+                         dataset-fashion-mnist, then a download)
+  --steps N | --epochs N | --minutes M
+                         run length (default ${DEFAULT_RUN.totalSteps} steps); with --minutes the step count is
+                         fixed after timing the first steps, so the τ and LR schedules span the run
+  --batch B              images per step (default ${DEFAULT_RUN.batchSize})
+  --backend NAME         auto | wasm | cpu (default auto: wasm with byol-ts kernels in Node)
+  --seed S               fixes initialization, data order and augmentation (default 0)
+  --out DIR              run directory: checkpoint.safetensors, results.json (default runs/byol)
+  --resume               continue the run in --out exactly where its checkpoint stopped
+  --arch NAME            resnet18 | resnet34 | resnet50 | small-cnn (default ${DEFAULT_RUN.encoder.arch})
+  --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
+  --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
+  --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
+  --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
+  --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
+  --limit N              train on the first N training images only
+  --eval-every N         kNN monitor every N steps (default: 10 times per run)
+  --checkpoint-every N   checkpoint every N steps (default 100; also at the end and on Ctrl-C)
+  --final NAME           final evaluation: full (kNN and linear probe on all 60k/10k), knn
+                         (full kNN), monitor (the monitor's subset), none (default full)
+  --config FILE          JSON with any of these flags as keys; flags on the command line win
+  --quiet                no progress bar`;
+
+const FLAGS = {
+  data: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
+  batch: { type: "string" }, backend: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
+  resume: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
+  lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
+  "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" },
+  "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
+} as const;
+
+/** Flags that define the run; with --resume they come from the checkpoint. */
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "lr", "warmup", "tau", "augment", "crop-min", "limit"];
+
+type Values = Record<string, string | boolean | undefined>;
+
+function runConfigFrom(v: Values): RunConfig {
+  const d = DEFAULT_RUN;
+  const cropMin = num(v, "crop-min", { min: 0.01, max: 1 });
+  return {
+    ...d,
+    encoder: {
+      arch: choice(v, "arch", ["resnet18", "resnet34", "resnet50", "small-cnn"] as EncoderArch[]) ?? d.encoder.arch,
+      width: num(v, "width", { min: 1, max: 512, integer: true }) ?? d.encoder.width,
+      stem: choice(v, "stem", ["cifar", "imagenet"] as const) ?? d.encoder.stem,
+    },
+    learningRate: num(v, "lr", { min: 0 }) ?? d.learningRate,
+    warmupSteps: num(v, "warmup", { min: 0, integer: true }) ?? d.warmupSteps,
+    tauBase: num(v, "tau", { min: 0, max: 1 }) ?? d.tauBase,
+    batchSize: num(v, "batch", { min: 2, max: 8192, integer: true }) ?? d.batchSize,
+    seed: num(v, "seed", { min: 0, integer: true }) ?? d.seed,
+    augment: {
+      preset: choice(v, "augment", ["paper", "byol-pytorch"] as const) ?? d.augment.preset,
+      cropScale: [cropMin ?? d.augment.cropScale[0], 1],
+    },
+    limit: num(v, "limit", { min: 0, integer: true }) ?? d.limit,
+  };
+}
+
+/** Runs `byol train`; returns the exit code. */
+export async function train(argv: string[]): Promise<number> {
+  const cli = parse(argv, FLAGS);
+  if (cli.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  const file = readConfigFile(cli.config as string | undefined);
+  const v: Values = { ...Object.fromEntries(Object.entries(file).map(([k, x]) => [k, typeof x === "boolean" ? x : String(x)])), ...cli };
+  const lengths = ["steps", "epochs", "minutes"].filter((k) => v[k] !== undefined);
+  if (lengths.length > 1) throw new UsageError(`give one of --steps, --epochs, --minutes (got ${lengths.map((k) => "--" + k).join(" and ")})`);
+  const out = (v.out as string | undefined) ?? join("runs", "byol");
+  const backend = choice(v, "backend", BACKENDS) ?? "auto";
+  await startBackend(backend as BackendName);
+
+  let learner: BYOL;
+  let config: RunConfig;
+  let history: { step: number; loss: number; zStd: number; knn?: number; minutes: number }[] = [];
+  let position;
+  let elapsedBefore = 0;
+  if (v.resume) {
+    const given = RUN_FLAGS.filter((k) => cli[k] !== undefined);
+    if (given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
+    const r = await learnerFromCheckpoint(out);
+    ({ learner, config } = r);
+    history = (r.info.history as typeof history) ?? [];
+    position = r.info.position as { epoch: number; batch: number };
+    elapsedBefore = (r.info.elapsedMs as number) ?? 0;
+    say(`resuming ${r.path} at step ${learner.steps} of ${config.totalSteps}`);
+  } else {
+    if (existsSync(checkpointPath(out))) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, or another --out`);
+    config = runConfigFrom(v);
+    learner = await buildLearner(config);
+  }
+  const { train: data, test } = await loadData(v.data as string | undefined, config.limit);
+  if (!v.resume) {
+    const epochSteps = batchesPerEpoch(data.n, config.batchSize);
+    if (epochSteps === 0) throw new UsageError(`--batch ${config.batchSize} is larger than the ${data.n} training images`);
+    const steps = num(v, "steps", { min: 1, integer: true });
+    const epochs = num(v, "epochs", { min: 0.01 });
+    config.totalSteps = steps ?? (epochs ? Math.max(1, Math.round(epochs * epochSteps)) : config.totalSteps);
+    learner.setTotalSteps(config.totalSteps);
+  }
+  const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
+  const a = config.encoder;
+  say(`model: ${a.arch} width ${a.width} ${a.stem} stem, ${learner.representationSize}-d representation, projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
+
+  const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
+  augmenter.setImages(data.images, data);
+  const lr = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
+  const trainer = new Trainer({ learner, data, views: augmenter, batchSize: config.batchSize, seed: config.seed, learningRate: lr, position });
+
+  // kNN monitor: a fixed 10k bank from the training images, 2k test queries
+  const bank = subset(data, heldOutSplit(data.n, Math.min(10_000, data.n), config.seed + 1).heldOut) as LabelledImageSet;
+  const queries = subset(test, heldOutSplit(test.n, Math.min(2_000, test.n), config.seed + 2).heldOut) as LabelledImageSet;
+  const normalization = normalizationOf(config);
+  const monitor = () => evaluateKnn(learner, bank, queries, { normalization });
+  const evalEvery = num(v, "eval-every", { min: 1, integer: true }) ?? Math.max(1, Math.round(config.totalSteps / 10));
+  const checkpointEvery = num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100;
+  const finalMode = choice(v, "final", ["full", "knn", "monitor", "none"] as const) ?? "full";
+
+  const t0 = performance.now();
+  const minutesNow = () => (elapsedBefore + performance.now() - t0) / 60_000;
+  const save = async (): Promise<string> => {
+    const bytes = await serializeCheckpoint(learner, { step: learner.steps, config, position: trainer.position, history, elapsedMs: minutesNow() * 60_000 });
+    return writeCheckpointFile(out, bytes);
+  };
+  let knnStart: number | undefined;
+  if (learner.steps === 0) {
+    knnStart = await monitor();
+    say(`kNN before training (monitor: ${bank.n} bank, ${queries.n} queries): ${(100 * knnStart).toFixed(2)}%`);
+  }
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.once("SIGINT", onSigint);
+  const tty = process.stderr.isTTY && !v.quiet;
+  const bar = tty
+    ? new SingleBar({ format: "{bar} {value}/{total} | loss {loss} | z-std {zstd} | {ips} img/s | kNN {knn} | ETA {eta_formatted}", barsize: 24, etaBuffer: 20, hideCursor: true, stream: process.stderr })
+    : null;
+  bar?.start(config.totalSteps, learner.steps, { loss: "-", zstd: "-", ips: "-", knn: knnStart !== undefined ? (100 * knnStart).toFixed(1) + "%" : "-" });
+  let lastKnn = knnStart;
+  let lastSaved = learner.steps;
+  let ips = 0;
+  try {
+    while (learner.steps < config.totalSteps && !interrupted) {
+      const r = trainer.step();
+      const done = learner.steps;
+      ips = ips ? 0.9 * ips + 0.1 * (1000 * config.batchSize) / r.milliseconds : (1000 * config.batchSize) / r.milliseconds;
+      if (minutes !== undefined && done === 3) {
+        // fix the run length from the measured speed (first step excluded: it pays warm-up costs)
+        const perStep = (performance.now() - t0) / 60_000 / 3;
+        config.totalSteps = Math.max(4, Math.floor(minutes / (perStep * 1.1)));
+        learner.setTotalSteps(config.totalSteps);
+        lr.totalSteps = config.totalSteps;
+        bar?.setTotal(config.totalSteps);
+      }
+      const entry: (typeof history)[number] = { step: done, loss: r.loss, zStd: r.zStd, minutes: minutesNow() };
+      if (done % evalEvery === 0 || done === config.totalSteps) entry.knn = lastKnn = await monitor();
+      history.push(entry);
+      const fields = { loss: r.loss.toFixed(3), zstd: r.zStd.toFixed(3), ips: ips.toFixed(0), knn: lastKnn !== undefined ? (100 * lastKnn).toFixed(1) + "%" : "-" };
+      if (bar) bar.update(done, fields);
+      else if (!v.quiet && (done % evalEvery === 0 || done === config.totalSteps || done === 1)) {
+        say(`step ${done}/${config.totalSteps} | loss ${fields.loss} | z-std ${fields.zstd} | ${fields.ips} img/s | kNN ${fields.knn}`);
+      }
+      if (done - lastSaved >= checkpointEvery) {
+        await save();
+        lastSaved = done;
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // let Ctrl-C arrive between steps
+    }
+  } catch (e) {
+    bar?.stop();
+    const last = lastSaved > 0 || v.resume ? ` The last good checkpoint (step ${lastSaved}) is ${checkpointPath(out)}.` : "";
+    throw new Error(`${(e as Error).message}.${last}`);
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+  bar?.stop();
+  const path = await save();
+  if (interrupted) {
+    say(`interrupted at step ${learner.steps}: checkpoint ${path}; continue with --resume --out ${out}`);
+    return 130;
+  }
+  say(`trained ${learner.steps} steps in ${minutesNow().toFixed(1)} min; checkpoint ${path}`);
+  if (knnStart !== undefined && lastKnn !== undefined) say(`kNN monitor: ${(100 * knnStart).toFixed(2)}% before → ${(100 * lastKnn).toFixed(2)}% after`);
+
+  const results: Record<string, unknown> = { steps: learner.steps, minutes: minutesNow(), config, knnMonitorStart: knnStart, knnMonitorEnd: lastKnn, history };
+  if (finalMode === "full" || finalMode === "knn") {
+    const ev = await evaluate(learner, data, test, normalization, { linear: finalMode === "full", seed: config.seed });
+    printEvaluation(ev);
+    Object.assign(results, ev);
+  }
+  writeAtomic(join(out, "results.json"), JSON.stringify(results, null, 1), "results");
+  return 0;
+}
