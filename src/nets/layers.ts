@@ -8,10 +8,10 @@ type Sym = tf.SymbolicTensor;
 /** Draws distinct initializer seeds from one base seed (undefined: tfjs' own randomness). */
 export type Seeder = () => number | undefined;
 
-/** A {@link Seeder} counting up from `seed`. */
+/** A {@link Seeder} counting up from `seed + 1` (tfjs initializers read seed 0 as "unseeded"). */
 export function seeder(seed?: number): Seeder {
   let k = 0;
-  return () => (seed === undefined ? undefined : seed + 7919 * k++);
+  return () => (seed === undefined ? undefined : seed + 1 + 7919 * k++);
 }
 
 const apply = (layer: tf.layers.Layer, x: Sym): Sym => layer.apply(x) as Sym;
