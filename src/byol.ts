@@ -302,18 +302,34 @@ export class BYOL {
 
   /**
    * One BYOL step on two augmented views ([B, H, W, C], normalized): loss, optimizer update of
-   * online + predictor, then the target's moving average. A non-finite loss throws before any
-   * weight changes.
+   * online + predictor, then the target's moving average. A failed step (a non-finite loss, or a
+   * non-finite input the loss rejects) throws naming the step, with every weight and BatchNorm
+   * statistic as before it.
    */
   stepViews(view1: tf.Tensor4D, view2: tf.Tensor4D, learningRate = this.options.learningRate): StepResult {
-    const { loss, grads, monitors } = this.computeGradients(view1, view2);
+    // the forward moves BatchNorm statistics: keep them to put back if the step fails
+    const stats = [this.onlineEncoder, this.onlineProjector, this.predictor, this.targetEncoder, this.targetProjector].flatMap((m) => m?.nonTrainableWeights ?? []);
+    const saved = stats.map((w) => w.read().clone());
+    const fail = (why: string): never => {
+      stats.forEach((w, i) => w.write(saved[i]));
+      tf.dispose(saved);
+      throw new Error(`BYOL step ${this.stepIndex}: ${why}; no weights were updated (lower the learning rate, or check the input for NaN)`);
+    };
+    let out: ReturnType<BYOL["computeGradients"]>;
+    try {
+      out = this.computeGradients(view1, view2);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    const { loss, grads, monitors } = out;
     const [lossValue] = loss.dataSync();
     const [zStd, viewCosine] = monitors.dataSync();
     tf.dispose([loss, monitors]);
     if (!Number.isFinite(lossValue)) {
       tf.dispose(grads);
-      throw new Error(`BYOL step ${this.stepIndex}: the loss is ${lossValue}; no weights were updated (lower the learning rate, or check the input for NaN)`);
+      fail(`the loss is ${lossValue}`);
     }
+    tf.dispose(saved);
     this.applyGradients(grads, learningRate);
     tf.dispose(grads);
     const tau = this.options.useMomentum ? this.tau() : NaN;
