@@ -38,6 +38,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
   --limit N              train on the first N training images only
   --eval-every N         kNN monitor every N steps (default: 10 times per run)
+  --log-every N          without a terminal, print a progress line every N steps (default: --eval-every)
   --checkpoint-every N   checkpoint every N steps (default 100; also at the end and on Ctrl-C)
   --final NAME           final evaluation: full (kNN and linear probe on all 60k/10k), knn
                          (full kNN), monitor (the monitor's subset), none (default full)
@@ -49,7 +50,7 @@ const FLAGS = {
   batch: { type: "string" }, backend: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
   lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
-  "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" },
+  "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
   "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
 } as const;
 
@@ -139,6 +140,7 @@ export async function train(argv: string[]): Promise<number> {
   const normalization = normalizationOf(config);
   const monitor = () => evaluateKnn(learner, bank, queries, { normalization });
   const evalEvery = num(v, "eval-every", { min: 1, integer: true }) ?? Math.max(1, Math.round(config.totalSteps / 10));
+  const logEvery = num(v, "log-every", { min: 1, integer: true }) ?? evalEvery;
   const checkpointEvery = num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100;
   const finalMode = choice(v, "final", ["full", "knn", "monitor", "none"] as const) ?? "full";
 
@@ -185,7 +187,7 @@ export async function train(argv: string[]): Promise<number> {
       history.push(entry);
       const fields = { loss: r.loss.toFixed(3), zstd: r.zStd.toFixed(3), ips: ips.toFixed(0), knn: lastKnn !== undefined ? (100 * lastKnn).toFixed(1) + "%" : "-" };
       if (bar) bar.update(done, fields);
-      else if (!v.quiet && (done % evalEvery === 0 || done === config.totalSteps || done === 1)) {
+      else if (!v.quiet && (done % logEvery === 0 || done === config.totalSteps || done === 1)) {
         say(`step ${done}/${config.totalSteps} | loss ${fields.loss} | z-std ${fields.zstd} | ${fields.ips} img/s | kNN ${fields.knn}`);
       }
       if (done - lastSaved >= checkpointEvery) {

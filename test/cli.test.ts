@@ -1,0 +1,128 @@
+// The `byol` command end to end on real Fashion-MNIST: train → checkpoint → eval → embed, exact
+// resume after Ctrl-C, crash safety of checkpoint writes, and clear errors for bad input.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseSafetensors } from "../src/io/safetensors";
+import { readCheckpointInfo } from "../src/train/checkpoint";
+import { repoRoot } from "./helpers";
+
+const DATA = "/usr/share/datasets/fashion-mnist";
+const haveData = existsSync(join(DATA, "train-images-idx3-ubyte.gz"));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source; `onStderr` may kill the child (for Ctrl-C / SIGKILL tests). */
+function byol(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], { cwd: repoRoot, env: { ...process.env, BYOL_DATA: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      onStderr?.(stderr, child);
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const tiny = ["--arch", "small-cnn", "--width", "8", "--batch", "32", "--limit", "256", "--data", DATA, "--quiet"];
+
+describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
+  const dir = mkdtempSync(join(tmpdir(), "byol-cli-"));
+
+  it("trains, writes a checkpoint, evaluates and embeds", async () => {
+    const out = join(dir, "run");
+    const t = await byol(["train", ...tiny, "--steps", "4", "--out", out, "--final", "knn", "--eval-every", "2"]);
+    expect(t.stderr).toMatch(/kNN before training/);
+    expect(t.stderr).toMatch(/kNN accuracy \(k 200, cosine, T 0\.1\): \d+\.\d+%/);
+    expect(t.code, t.stderr).toBe(0);
+    const info = readCheckpointInfo(new Uint8Array(readFileSync(join(out, "checkpoint.safetensors"))), "checkpoint");
+    expect(info.step).toBe(4);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.history).toHaveLength(4);
+    expect(results.knn).toBeGreaterThan(0.1);
+
+    const e = await byol(["eval", "--checkpoint", out, "--data", DATA, "--limit", "600", "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    const acc = JSON.parse(e.stdout.trim());
+    expect(Object.keys(acc).sort()).toEqual(["knn", "linear"]);
+    for (const v of Object.values(acc) as number[]) expect(v).toBeGreaterThan(0.1); // 10 classes: chance is 0.1
+
+    const csv = join(dir, "emb.csv");
+    const m = await byol(["embed", "--checkpoint", out, "--dims", "3", "--out", csv, "--data", DATA, "--limit", "300"]);
+    expect(m.code, m.stderr).toBe(0);
+    const lines = readFileSync(csv, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("d0,d1,d2,label,class");
+    expect(lines).toHaveLength(301);
+    expect(lines[1].split(",").slice(0, 3).every((x) => Number.isFinite(Number(x)))).toBe(true);
+  });
+
+  it("resumes after Ctrl-C to the same weights as an uninterrupted run (cpu)", async () => {
+    // tfjs' cpu filter gradient is a slow reference loop: the smallest run that still has steps to resume
+    const args = ["--arch", "small-cnn", "--width", "4", "--batch", "16", "--limit", "64", "--data", DATA, "--backend", "cpu", "--steps", "6", "--log-every", "1", "--eval-every", "100", "--final", "none"];
+    const straight = join(dir, "straight");
+    expect((await byol(["train", ...args, "--out", straight])).code).toBe(0);
+
+    const cut = join(dir, "cut");
+    let sent = false;
+    const first = await byol(["train", ...args, "--out", cut], (text, child) => {
+      if (!sent && /step 2\/6/.test(text)) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    expect(first.code, first.stderr).toBe(130);
+    const stoppedAt = readCheckpointInfo(new Uint8Array(readFileSync(join(cut, "checkpoint.safetensors"))), "cut").step;
+    expect(stoppedAt).toBeGreaterThanOrEqual(2);
+    expect(stoppedAt).toBeLessThan(6);
+    const second = await byol(["train", "--resume", "--out", cut, "--backend", "cpu", "--data", DATA, "--final", "none", "--eval-every", "100"]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(new RegExp(`resuming .* at step ${stoppedAt} of 6`));
+
+    const a = parseSafetensors(new Uint8Array(readFileSync(join(straight, "checkpoint.safetensors")))).tensors;
+    const b = parseSafetensors(new Uint8Array(readFileSync(join(cut, "checkpoint.safetensors")))).tensors;
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    for (const k of Object.keys(a)) expect(Buffer.from(b[k].data.buffer).equals(Buffer.from(a[k].data.buffer)), k).toBe(true);
+    const la = JSON.parse(readFileSync(join(straight, "results.json"), "utf8")).history.map((h: { loss: number }) => h.loss);
+    const lb = JSON.parse(readFileSync(join(cut, "results.json"), "utf8")).history.map((h: { loss: number }) => h.loss);
+    expect(lb).toEqual(la); // the same loss curve, resumed
+  });
+
+  it("rejects bad input with a clear error and a non-zero exit, overwriting nothing", async () => {
+    const bad = join(dir, "bad-data");
+    mkdirSync(bad, { recursive: true });
+    for (const f of ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]) copyFileSync(join(DATA, f), join(bad, f));
+    writeFileSync(join(bad, "train-images-idx3-ubyte"), new Uint8Array([0, 0, 8, 3, 0, 0, 0, 9])); // truncated header
+    const t = await byol(["train", ...tiny.filter((x) => x !== DATA && x !== "--data"), "--data", bad, "--steps", "2", "--out", join(dir, "never")]);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/train-images-idx3-ubyte.*(truncated|header)/);
+    expect(existsSync(join(dir, "never", "checkpoint.safetensors"))).toBe(false);
+
+    const ckdir = join(dir, "corrupt");
+    mkdirSync(ckdir, { recursive: true });
+    writeFileSync(join(ckdir, "checkpoint.safetensors"), "not a checkpoint at all");
+    const e = await byol(["eval", "--checkpoint", ckdir, "--json"]);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/checkpoint\.safetensors: not a valid safetensors file/);
+
+    const exists = join(dir, "run");
+    const before = readFileSync(join(exists, "checkpoint.safetensors"));
+    const again = await byol(["train", ...tiny, "--steps", "2", "--out", exists]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists: pass --resume/);
+    expect(readFileSync(join(exists, "checkpoint.safetensors")).equals(before)).toBe(true);
+
+    const flag = await byol(["train", "--batch", "zero"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--batch must be an integer ≥ 2.*"zero"/);
+    expect((await byol(["frobnicate"])).code).toBe(2);
+  });
+});
