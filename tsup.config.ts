@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
 import { defineConfig, type Options } from "tsup";
 
 const external = [/^@tensorflow\//];
 
 const library: Options = {
-  entry: { index: "src/index.ts" },
+  entry: { index: "src/index.ts", node: "src/node.ts" },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
@@ -23,5 +22,4 @@ const cli: Options = {
   banner: { js: "#!/usr/bin/env node" },
 };
 
-// The CLI entry arrives after the library: until it exists, build the library alone.
-export default defineConfig(existsSync("src/cli/main.ts") ? [library, cli] : [library]);
+export default defineConfig([library, cli]);

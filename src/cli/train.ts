@@ -30,6 +30,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
   --seed S               fixes initialization, data order and augmentation (default 0)
   --out DIR              run directory: checkpoint.safetensors, results.json (default runs/byol)
   --resume               continue the run in --out exactly where its checkpoint stopped
+  --overwrite            start afresh even if --out holds a checkpoint (replaced at the first save)
   --arch NAME            resnet18 | resnet34 | resnet50 | small-cnn (default ${DEFAULT_RUN.encoder.arch})
   --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
   --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
@@ -48,7 +49,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
 const FLAGS = {
   data: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   batch: { type: "string" }, backend: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
-  resume: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
+  resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
   lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
   "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
   "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
@@ -112,7 +113,7 @@ export async function train(argv: string[]): Promise<number> {
     elapsedBefore = (r.info.elapsedMs as number) ?? 0;
     say(`resuming ${r.path} at step ${learner.steps} of ${config.totalSteps}`);
   } else {
-    if (existsSync(checkpointPath(out))) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, or another --out`);
+    if (existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
     config = runConfigFrom(v);
     learner = await buildLearner(config);
   }
