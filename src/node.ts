@@ -7,3 +7,4 @@ export { loadImageFolder } from "./data/image-folder";
 export type { ImageFolderOptions, ImageFolderSet } from "./data/image-folder";
 export { parseSafetensorsFile, readSafetensorsFile } from "./io/files";
 export { writeEmbeddings } from "./eval/write-embeddings";
+export { checkpointPath, readCheckpointFile, writeCheckpointFile, CHECKPOINT_FILE } from "./train/checkpoint-file";
