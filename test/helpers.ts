@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { uniformGenerator } from "../src/util/random";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -14,17 +15,8 @@ export function fixturePath(name: string): string {
   return p;
 }
 
-/** Deterministic generator (mulberry32) for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator for test data (the library's mulberry32). */
+export const rng = uniformGenerator;
 
 /** Standard normal samples (Box–Muller) from a seeded generator. */
 export function randn(n: number, seed: number, scale = 1): Float32Array {
