@@ -63,7 +63,7 @@ let learner: BYOL | null = null;
 async function startBackend(name: DemoOptions["backend"]): Promise<{ info: BackendInfo; float16Only: boolean | null }> {
   setWasmPaths(new URL("wasm/", location.href).href);
   const info = await setBackend(name === "wasm-threads" ? "wasm" : name, { wasmThreads: name === "wasm-threads" });
-  const float16Only = info.name === "webgl" ? !tf.env().getBool("WEBGL_RENDER_FLOAT32_CAPABLE") : null;
+  const float16Only = info.name === "webgl" ? !tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") : null;
   return { info, float16Only };
 }
 

@@ -1,11 +1,18 @@
 // Shared set-up of the tests that run in headless Chromium: the browser, with the flags that work
 // without a GPU (WebGL through SwiftShader), and a page that records console errors.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { basename, join } from "node:path";
+import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { repoRoot } from "./helpers";
 
 /** Debian's Chromium; browser tests skip when it is absent. */
 export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
+
+const WASM_DIR = join(repoRoot, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist");
+const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
 
 /** Headless Chromium; no --disable-gpu, so WebGL runs on SwiftShader where there is no GPU. */
 export function launchChromium(): Promise<Browser> {
@@ -21,4 +28,33 @@ export async function pageWithErrors(browser: Browser, viewport = { width: 900, 
   });
   page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
   return { page, errors };
+}
+
+/** A route of {@link serveFiles}: the bytes and their content type. */
+export interface Route {
+  body: Uint8Array | string;
+  type: string;
+}
+
+/**
+ * Serves fixed routes (plus tfjs-wasm's binaries under /wasm/) at 127.0.0.1 on a free port, cross-origin
+ * isolated; resolves to the server and its origin.
+ */
+export async function serveFiles(routes: Record<string, Route>): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const wasm = path.startsWith("/wasm/") ? join(WASM_DIR, basename(path)) : "";
+    const route = routes[path] ?? (wasm && existsSync(wasm) ? { body: readFileSync(wasm), type: "application/wasm" } : null);
+    if (!route) return void res.writeHead(404).end();
+    res.writeHead(200, { ...ISOLATION, "Content-Type": route.type }).end(route.body);
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const address = server.address();
+  return { server, origin: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` };
+}
+
+/** Bundles TypeScript `source` (resolved from the repository root) into one browser script. */
+export async function bundle(source: string): Promise<string> {
+  const out = await build({ stdin: { contents: source, resolveDir: repoRoot, loader: "ts" }, bundle: true, format: "iife", platform: "browser", write: false, logLevel: "silent" });
+  return out.outputFiles[0].text;
 }
