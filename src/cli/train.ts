@@ -170,15 +170,17 @@ export async function train(argv: string[]): Promise<number> {
   let lastKnn = knnStart;
   let lastSaved = learner.steps;
   let ips = 0;
+  let timedMs = 0;
   try {
     while (learner.steps < config.totalSteps && !interrupted) {
       const r = trainer.step();
       const done = learner.steps;
       ips = ips ? 0.9 * ips + 0.1 * (1000 * config.batchSize) / r.milliseconds : (1000 * config.batchSize) / r.milliseconds;
-      if (minutes !== undefined && done === 3) {
-        // fix the run length from the measured speed (first step excluded: it pays warm-up costs)
-        const perStep = (performance.now() - t0) / 60_000 / 3;
-        config.totalSteps = Math.max(4, Math.floor(minutes / (perStep * 1.1)));
+      if (done > 3) timedMs += r.milliseconds; // the first steps pay warm-up costs
+      if (minutes !== undefined && done === 6) {
+        // fix the run length from the speed of steps 4–6 (not the kNN monitor run before them)
+        const perStep = timedMs / 60_000 / 3;
+        config.totalSteps = Math.max(7, done + Math.floor((minutes - minutesNow()) / (perStep * 1.1)));
         learner.setTotalSteps(config.totalSteps);
         lr.totalSteps = config.totalSteps;
         bar?.setTotal(config.totalSteps);
