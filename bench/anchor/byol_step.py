@@ -1,0 +1,64 @@
+# The byol-pytorch anchor step (lucidrains' byol-pytorch v0.6.0 as the seed post ran it), re-implemented
+# from ../shared/reference-figures.md: torchvision resnet18 (weights=None) tapped at avgpool, 28x28
+# greyscale tiled to 3 channels, its default augmentations (one parameter draw per batch), both views
+# concatenated through online and target, projector/predictor Linear-BN-ReLU-Linear (4096 -> 256),
+# symmetric 2 - 2cos loss, Adam 3e-4, EMA 0.99. Prints one JSON line of median phase times.
+# Run: /usr/bin/python3 bench/anchor/byol_step.py [--batch 128] [--steps 10] [--threads 2]
+import argparse, copy, json, time
+import torch, torch.nn as nn, torch.nn.functional as F
+import torchvision.transforms as T
+from torchvision.models import resnet18
+
+p = argparse.ArgumentParser()
+p.add_argument("--batch", type=int, default=128)
+p.add_argument("--steps", type=int, default=10)
+p.add_argument("--threads", type=int, default=2)
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+torch.manual_seed(0)
+
+def mlp(dim, hidden=4096, out=256):
+    return nn.Sequential(nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out))
+
+encoder = resnet18(weights=None)
+encoder.fc = nn.Identity()  # the avgpool output, flattened: what hidden_layer='avgpool' returns
+online = nn.Sequential(encoder, mlp(512))
+predictor = mlp(256)
+target = copy.deepcopy(online).requires_grad_(False)
+opt = torch.optim.Adam(list(online.parameters()) + list(predictor.parameters()), lr=3e-4)
+augment = nn.Sequential(
+    T.RandomApply([T.ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.3), T.RandomGrayscale(p=0.2), T.RandomHorizontalFlip(),
+    T.RandomApply([T.GaussianBlur((3, 3), (1.0, 2.0))], p=0.2), T.RandomResizedCrop((28, 28)),
+    T.Normalize(mean=torch.tensor([0.485, 0.456, 0.406]), std=torch.tensor([0.229, 0.224, 0.225])))
+# noise images stand in for Fashion-MNIST (speed does not depend on content)
+images = torch.randint(0, 256, (4 * a.batch, 1, 28, 28), dtype=torch.uint8).float().div(255).repeat(1, 3, 1, 1)
+
+def loss_fn(x, y):
+    return 2 - 2 * (F.normalize(x, dim=-1) * F.normalize(y, dim=-1)).sum(dim=-1)
+
+phases = {k: [] for k in ("augment", "gradients", "optimizer", "ema", "total")}
+for step in range(a.steps + 2):  # two untimed warm-up steps
+    x = images[(step % 4) * a.batch:(step % 4 + 1) * a.batch]
+    t0 = time.perf_counter()
+    v1, v2 = augment(x), augment(x)
+    t1 = time.perf_counter()
+    q1, q2 = predictor(online(torch.cat((v1, v2)))).chunk(2)
+    with torch.no_grad():
+        z1, z2 = target(torch.cat((v1, v2))).detach().chunk(2)
+    loss = (loss_fn(q1, z2) + loss_fn(q2, z1)).mean()
+    opt.zero_grad()
+    loss.backward()
+    t2 = time.perf_counter()
+    opt.step()
+    t3 = time.perf_counter()
+    with torch.no_grad():
+        for pt, po in zip(target.parameters(), online.parameters()):
+            pt.mul_(0.99).add_(po, alpha=0.01)
+    t4 = time.perf_counter()
+    if step >= 2:
+        for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+            phases[k].append(1000 * v)
+
+med = {k: sorted(v)[len(v) // 2] for k, v in phases.items()}
+print(json.dumps({"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "steps": a.steps,
+                  "ms": med, "imagesPerSecond": a.batch * 1000 / med["total"]}))
