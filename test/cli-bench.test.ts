@@ -1,0 +1,36 @@
+// `byol bench --quick --json` through the CLI (a tsx subprocess, as users run it): exit code 0 and
+// one JSON report with the backends Node has, every kernel on each, and finite positive timings.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { BenchReport } from "../src/cli/bench-suite";
+import { repoRoot } from "./helpers";
+
+describe("byol bench", () => {
+  it("--quick --json prints the cross-backend table as JSON", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--quick", "--json"], { cwd: repoRoot, encoding: "utf8", timeout: 280_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split("\n").pop()!) as BenchReport;
+    expect(report.backends.map((b) => b.name)).toEqual(["wasm", "cpu"]);
+    expect(report.unavailable.map((u) => u.backend)).toEqual(expect.arrayContaining(["webgl", "webgpu"]));
+    for (const backend of ["wasm", "cpu"]) {
+      const kernels = report.rows.filter((r) => r.backend === backend).map((r) => r.kernel);
+      expect(new Set(kernels)).toEqual(new Set(["ema", "loss", "step"]));
+    }
+    expect(report.rows.filter((r) => r.backend === "any").map((r) => r.kernel).sort()).toEqual(["augment", "ema"]);
+    for (const r of report.rows) {
+      expect(r.ms, r.case).toBeGreaterThan(0);
+      expect(Number.isFinite(r.ms)).toBe(true);
+      expect(r.samples).toBeGreaterThan(0);
+      if (r.kernel === "step" || r.kernel === "augment") expect(r.imagesPerSecond).toBeGreaterThan(0);
+      else expect(r.imagesPerSecond).toBeNull();
+    }
+  }, 300_000);
+
+  it("--help describes the flags", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--help"], { cwd: repoRoot, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/--json/);
+    expect(run.stdout).toMatch(/--quick/);
+  });
+});
