@@ -75,9 +75,10 @@ const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v) => 
 
 /**
  * Compares our tensors (torchvision names) with the fixture's, running statistics excepted, by
- * ‖ours − ref‖ / max(‖ref‖, 1e-4·‖largest ref in the group‖): a bias followed by BatchNorm has an
+ * ‖ours − ref‖ / max(‖ref‖, 1e-3·‖largest ref in the group‖): a bias followed by BatchNorm has an
  * exact gradient of 0, and both float32 values for it are rounding noise (~1e-7 of the group's
- * scale in PyTorch, measured against a float64 run).
+ * scale in PyTorch, measured against a float64 run); two such noises differ by as much, which a
+ * 1e-4 floor would put right at the tolerance (wasm: 1.01e-3 for online.projector.0.bias).
  */
 function expectClose(ours: Record<string, SafeTensor>, prefixTheirs: string, prefixOurs: string, tol: number): number {
   let worst = 0;
@@ -90,7 +91,7 @@ function expectClose(ours: Record<string, SafeTensor>, prefixTheirs: string, pre
       expect(ref, `fixture has ${prefixTheirs + name.slice(prefixOurs.length)}`).toBeDefined();
       return [name, t.data as Float32Array, ref.data as Float32Array] as const;
     });
-  const floor = 1e-4 * Math.max(...pairs.map(([, , ref]) => norm(ref)));
+  const floor = 1e-3 * Math.max(...pairs.map(([, , ref]) => norm(ref)));
   for (const [name, data, ref] of pairs) {
     const err = norm(data.map((v, i) => v - ref[i])) / Math.max(norm(ref), floor);
     if (err > tol) failures.push(`${name}: ${err.toExponential(2)}`);
@@ -124,7 +125,13 @@ for (const [backend, impls] of cases) {
         const byVar = new Map(learner.parameters.map((p, i) => [p.variable, grads[i]]));
         const n = learner.networks;
         const gradTol = 1e-3;
-        expectClose(exportWith(n.online.encoder!, "online.encoder.", byVar), "grad.online.encoder.", "online.encoder.", gradTol);
+        // One ReLU input of this fixture (layer4.1.relu1, view 2, image 3) is 2.4e-7 in float64,
+        // below float32 rounding at that depth (~2e-6): cpu rounds it positive like PyTorch, wasm
+        // to −2.4e-6, so the ReLU passes that element's gradient on one and drops it on the other,
+        // moving every encoder gradient below it by up to 2.1e-3 (wasm-precision.test.ts shows
+        // that with shared ReLU masks the backends agree to 3e-6).
+        const encoderTol = backend === "wasm" ? 3e-3 : gradTol;
+        expectClose(exportWith(n.online.encoder!, "online.encoder.", byVar), "grad.online.encoder.", "online.encoder.", encoderTol);
         expectClose(exportWith(n.online.projector, "online.projector.", byVar), "grad.online.projector.", "online.projector.", gradTol);
         expectClose(exportWith(n.predictor, "predictor.", byVar), "grad.predictor.", "predictor.", gradTol);
         tf.dispose([loss, monitors]);
