@@ -96,6 +96,7 @@ async function run(partial: Partial<DemoOptions> = {}): Promise<DemoReport> {
   running = true;
   stopRequested = false;
   const o = { ...DEFAULTS, ...partial };
+  fillForm(o);
   try {
     status(`starting the ${o.backend} backend…`);
     const { info, float16Only } = await startBackend(o.backend);
@@ -132,15 +133,17 @@ async function run(partial: Partial<DemoOptions> = {}): Promise<DemoReport> {
   }
 }
 
+const field = (name: string) => $<HTMLFormElement>("config").elements.namedItem(name) as HTMLInputElement;
+const FORM_FIELDS = ["backend", "encoder", "width", "imageSize", "batchSize", "steps", "learningRate", "evalEvery", "trainImages", "testImages"] as const;
+
+/** Shows the options a run uses in the form (runs started from script pass their own). */
+function fillForm(o: DemoOptions): void {
+  for (const name of FORM_FIELDS) field(name).value = String(o[name]);
+}
+
 function formOptions(): Partial<DemoOptions> {
-  const form = $<HTMLFormElement>("config");
-  const get = (name: string) => (form.elements.namedItem(name) as HTMLInputElement);
-  const num = (name: string) => Number(get(name).value);
-  return {
-    backend: get("backend").value as DemoOptions["backend"], encoder: get("encoder").value as DemoOptions["encoder"],
-    width: num("width"), imageSize: num("imageSize"), batchSize: num("batchSize"), steps: num("steps"), learningRate: num("learningRate"),
-    evalEvery: num("evalEvery"), trainImages: num("trainImages"), testImages: num("testImages"), files: Array.from(get("files").files ?? []),
-  };
+  const o: Record<string, unknown> = Object.fromEntries(FORM_FIELDS.map((name) => [name, field(name).type === "number" ? Number(field(name).value) : field(name).value]));
+  return { ...o, files: Array.from(field("files").files ?? []) };
 }
 
 $("config").addEventListener("submit", (e) => {

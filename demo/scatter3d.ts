@@ -84,6 +84,9 @@ export class Scatter3D {
       ctx.arc(x, y, 2.2 * (3 / (3 + z)), 0, 2 * Math.PI);
       ctx.fill();
     }
+    ctx.globalAlpha = 0.85;
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(w - 114, 4, 110, 10 + 15 * this.classes.length);
     ctx.globalAlpha = 1;
     this.classes.forEach((name, c) => {
       ctx.fillStyle = PALETTE[c % PALETTE.length];
