@@ -2,9 +2,10 @@
 // (a) the byol-pytorch anchor's network (ResNet-18 width 64, torchvision stem, 28×28×3, batch 128,
 // projection 256 / hidden 4096, Adam) and (b) DEFAULT_RUN as it is when this runs; on cpu for the
 // tiny `byol bench` configuration only (tfjs' cpu filter gradient is very slow). The PyTorch anchor
-// (bench/anchor/byol_step.py, 2 threads) runs right before and after (a) so the ratio is from one
-// run. The moving average over (a)'s parameters: in place vs tfjs ops, with benchmark.js.
-// Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--skip-default]
+// (bench/anchor/byol_step.py, 2 threads as in the reference figures, and 1 thread like ours) runs
+// right before and after (a) so the ratio is from one run. The moving average over (a)'s
+// parameters: in place vs tfjs ops, with benchmark.js.
+// Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--anchor-only]
 import Benchmark from "benchmark";
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -46,13 +47,18 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
 const fmt = (t: StepTimes, batch: number) =>
   `augment ${t.augment.toFixed(1)} | grads ${t.gradients.toFixed(0)} | optimizer ${t.optimizer.toFixed(0)} | EMA ${t.ema.toFixed(1)} | total ${t.total.toFixed(0)} ms | ${((batch * 1000) / t.total).toFixed(1)} img/s`;
 
-function anchor(): { ms: StepTimes; imagesPerSecond: number } {
+/** The PyTorch anchor's images/s with 2 and with 1 thread. */
+function anchor(): Record<1 | 2, number> {
   const script = join(import.meta.dirname, "anchor", "byol_step.py");
-  const run = spawnSync("/usr/bin/python3", [script, "--batch", "128", "--steps", String(ANCHOR_STEPS), "--threads", "2"], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`anchor failed: ${run.stderr}`);
-  const out = JSON.parse(run.stdout.trim().split("\n").pop()!);
-  console.log(`anchor (PyTorch ${out.torch}, 2 threads): ${fmt({ ...out.ms, samples: ANCHOR_STEPS }, 128)}  [load ${load()}]`);
-  return out;
+  const ips = { 1: 0, 2: 0 };
+  for (const threads of [2, 1] as const) {
+    const run = spawnSync("/usr/bin/python3", [script, "--batch", "128", "--steps", String(ANCHOR_STEPS), "--threads", String(threads)], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`anchor failed: ${run.stderr}`);
+    const out = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    console.log(`anchor (PyTorch ${out.torch}, ${threads} thread(s)): ${fmt({ ...out.ms, samples: ANCHOR_STEPS }, 128)}  [load ${load()}]`);
+    ips[threads] = out.imagesPerSecond;
+  }
+  return ips;
 }
 
 /** Times `config` on the active backend; for (a) also the moving average in place vs tfjs ops. */
@@ -87,13 +93,15 @@ await setBackend("wasm");
 const before = anchor();
 const a = await measure("(a) anchor network", ANCHOR_RUN, REPS, true);
 const after = anchor();
-const anchorIps = (before.imagesPerSecond + after.imagesPerSecond) / 2;
 const ours = (128 * 1000) / a.total;
-console.log(`(a) wasm ${ours.toFixed(1)} img/s vs anchor ${anchorIps.toFixed(1)} img/s (mean of before ${before.imagesPerSecond.toFixed(1)} and after ${after.imagesPerSecond.toFixed(1)}): ${(ours / anchorIps).toFixed(2)}×`);
-if (!process.argv.includes("--skip-default")) {
+for (const threads of [2, 1] as const) {
+  const mean = (before[threads] + after[threads]) / 2;
+  console.log(`(a) wasm ${ours.toFixed(1)} img/s vs anchor with ${threads} thread(s) ${mean.toFixed(1)} img/s (mean of ${before[threads].toFixed(1)} before, ${after[threads].toFixed(1)} after): ${(ours / mean).toFixed(2)}×`);
+}
+if (!process.argv.includes("--anchor-only")) {
   const c = DEFAULT_RUN;
   await measure(`(b) DEFAULT_RUN ${c.encoder.arch} w${c.encoder.width} ${c.encoder.stem}, ${c.imageSize}×${c.imageSize}×${c.channels}, batch ${c.batchSize}`, c, REPS);
+  await measure("tiny (byol bench)", BENCH_STEP_RUN, REPS);
+  await setBackend("cpu");
+  await measure("tiny (byol bench)", BENCH_STEP_RUN, 2);
 }
-await measure("tiny (byol bench)", BENCH_STEP_RUN, REPS);
-await setBackend("cpu");
-await measure("tiny (byol bench)", BENCH_STEP_RUN, 2);
