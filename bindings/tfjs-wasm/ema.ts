@@ -10,7 +10,7 @@ interface EmaExports {
 }
 
 /** A target tensor and the online tensor it follows. */
-export type EmaPair<T extends TensorInfo = TensorInfo> = readonly [target: T, online: T];
+export type EmaPair = readonly [target: TensorInfo, online: TensorInfo];
 
 const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
@@ -22,12 +22,12 @@ const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
  * too: tfjs variables share data after `assign`/`setWeights`, our Identity after `clone`), is not
  * float32, or differs in size from its online tensor.
  */
-export function emaBlendInPlace<T extends TensorInfo>(pairs: readonly EmaPair<T>[], tau: number): EmaPair<T>[] {
+export function emaBlendInPlace<P extends EmaPair>(pairs: readonly P[], tau: number): P[] {
   if (!Number.isFinite(tau) || tau < 0 || tau > 1) throw new RangeError(`emaBlendInPlace: tau must be a finite number in [0, 1], got ${tau}`);
   if (pairs.length === 0 || getBackend() !== "wasm" || kernelBuild() === null) return [...pairs];
   const backend = activeBackend() as unknown as WasmBackendLike;
   const bridge = bridgeFor(backend);
-  const rest: EmaPair<T>[] = [];
+  const rest: P[] = [];
   const targets: number[] = [];
   const onlines: number[] = [];
   const lengths: number[] = [];
