@@ -51,6 +51,15 @@ describe.skipIf(!hasChromium)("the demo page in Chromium (skipped: /usr/bin/chro
         expect(new Set(r.numTensors).size).toBe(1);
         expect(r.knn.map(([step]) => step)).toEqual([0, 10, 20]);
         expect(r.knn.every(([, acc]) => acc > 0.1 && acc <= 1)).toBe(true);
+        // the scatter holds the test points: coloured pixels left of the legend (axes and text are grey)
+        const coloured = await page.evaluate(() => {
+          const canvas = document.getElementById("scatter") as HTMLCanvasElement;
+          const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width - 120, canvas.height);
+          let n = 0;
+          for (let i = 0; i < data.length; i += 4) if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 40) n++;
+          return n;
+        });
+        expect(coloured).toBeGreaterThan(1000); // 200 points of ~15 pixels, some overlapping
         expect(errors).toEqual([]);
         mkdirSync(join(repoRoot, "test-results"), { recursive: true });
         await page.screenshot({ path: join(repoRoot, "test-results", `demo-${backend}.png`), fullPage: true });
