@@ -39,7 +39,10 @@ describe.each(["cifar", "imagenet"] as const)("ResNet-18 width 16, %s stem: wasm
     unregisterWasmKernels();
   });
 
-  it.each(["simd", "scalar"] as const)("every weight's gradient within 1e-4 relative L2 (%s build)", async (build) => {
+  // 1e-3, not 1e-4: a ReLU input within float32 rounding of 0 can take opposite signs on the two
+  // backends and flip one mask element (measured 2e-4 here); wasm-precision.test.ts shares the masks
+  // and holds the kernels to 2e-5, and wasm-kernels.test.ts holds each kernel to 1e-4.
+  it.each(["simd", "scalar"] as const)("every weight's gradient within 1e-3 relative L2 (%s build)", async (build) => {
     expect(ref.size).toBe(model.trainableWeights.length);
     await setBackend("wasm", { kernelBuild: build });
     const before = tf.memory().numTensors;
@@ -47,6 +50,6 @@ describe.each(["cifar", "imagenet"] as const)("ResNet-18 width 16, %s stem: wasm
     lossGrads(model, x, proj);
     expect(tf.memory().numTensors).toBe(before);
     const worst = [...ref].map(([name, r]) => [name, relL2(got.get(name)!, r)] as const).sort((a, b) => b[1] - a[1]);
-    expect(worst[0][1], `worst: ${worst[0][0]}`).toBeLessThan(1e-4);
+    expect(worst[0][1], `worst: ${worst[0][0]}`).toBeLessThan(1e-3);
   });
 });
