@@ -25,7 +25,7 @@ describe("BYOL learner", () => {
     const target = n.target!;
     const t0 = snapshot(target.encoder);
     const o0 = snapshot(n.online.encoder!);
-    const tNames = [...target.encoder.weights, ...target.projector.weights].map((w) => w.read().name);
+    const tNames = [...target.encoder.weights, ...target.projector.weights].map((w) => (w.read() as tf.Variable).name);
     const pNames = learner.parameters.map((p) => p.variable.name);
     expect(pNames.some((x) => tNames.includes(x))).toBe(false); // no target variable is optimized
     expect(target.encoder.layers.map((l) => l.name)).not.toContain("predictor");
