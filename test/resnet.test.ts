@@ -43,6 +43,30 @@ describe("ResNet options", () => {
     expect(a).not.toEqual(c);
   });
 
+  it("zeroInitResidual starts each block's last BN at γ = 0, so blocks begin as their shortcuts", () => {
+    const gammaOf = (m: tf.LayersModel, name: string) => Array.from(m.getLayer(name).getWeights()[0].dataSync());
+    for (const [depth, last] of [[18, "bn2"], [50, "bn3"]] as const) {
+      const m = resnet(depth, { inputSize: 16, width: 4, seed: 1, zeroInitResidual: true });
+      const plain = resnet(depth, { inputSize: 16, width: 4, seed: 1 });
+      for (const block of ["layer1.0", "layer2.0", "layer4.1"]) {
+        expect(gammaOf(m, `${block}.${last}`).every((g) => g === 0), `${depth} ${block}.${last}`).toBe(true);
+        expect(gammaOf(m, `${block}.bn1`).every((g) => g === 1)).toBe(true);
+        expect(gammaOf(plain, `${block}.${last}`).every((g) => g === 1)).toBe(true);
+      }
+      expect(gammaOf(m, "layer2.0.downsample.1").every((g) => g === 1)).toBe(true);
+    }
+    // layer1.1 keeps its width and stride: at init its output is relu(its input), in both modes
+    const m = resnet18({ inputSize: 16, width: 4, channels: 1, seed: 2, zeroInitResidual: true });
+    const probe = tf.model({ inputs: m.inputs, outputs: [m.getLayer("layer1.0.relu").output, m.getLayer("layer1.1.relu").output] as tf.SymbolicTensor[] });
+    const x = tf.tensor4d(randn(3 * 16 * 16, 5), [3, 16, 16, 1]);
+    for (const training of [false, true]) {
+      const [input, output] = probe.apply(x, { training }) as tf.Tensor[];
+      expect(output.arraySync()).toEqual(tf.relu(input).arraySync());
+      tf.dispose([input, output]);
+    }
+    x.dispose();
+  });
+
   it("reads depth, width, channels, stem and classes back from a state dict", () => {
     const cases = [
       [18, { width: 4, channels: 1, stem: "cifar" }],

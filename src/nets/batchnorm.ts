@@ -21,6 +21,8 @@ export interface BatchNormArgs {
   center?: boolean;
   /** Learn a scale (PyTorch `weight`); default true. */
   scale?: boolean;
+  /** Start γ at 0 instead of 1 (a residual branch's last BN under `zero_init_residual`). */
+  zeroGamma?: boolean;
   /** false freezes γ and β (the running statistics are never trainable). */
   trainable?: boolean;
 }
@@ -41,6 +43,7 @@ export class BatchNorm extends tf.layers.Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  readonly zeroGamma: boolean;
   private gamma: tf.LayerVariable | null = null;
   private beta: tf.LayerVariable | null = null;
   private movingMean!: tf.LayerVariable;
@@ -52,6 +55,7 @@ export class BatchNorm extends tf.layers.Layer {
     this.epsilon = args.epsilon ?? 1e-5;
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
+    this.zeroGamma = args.zeroGamma ?? false;
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`BatchNorm '${this.name}': momentum ${this.momentum} is not in [0, 1]`);
     if (!(this.epsilon > 0)) throw new Error(`BatchNorm '${this.name}': epsilon ${this.epsilon} must be positive`);
   }
@@ -63,7 +67,7 @@ export class BatchNorm extends tf.layers.Layer {
       throw new Error(`BatchNorm '${this.name}': needs a known last (channel) axis and a batch axis, got input shape [${shape}]`);
     }
     const c = [channels];
-    if (this.scale) this.gamma = this.addWeight("gamma", c, "float32", tf.initializers.ones(), undefined, true);
+    if (this.scale) this.gamma = this.addWeight("gamma", c, "float32", this.zeroGamma ? tf.initializers.zeros() : tf.initializers.ones(), undefined, true);
     if (this.center) this.beta = this.addWeight("beta", c, "float32", tf.initializers.zeros(), undefined, true);
     this.movingMean = this.addWeight("moving_mean", c, "float32", tf.initializers.zeros(), undefined, false);
     this.movingVariance = this.addWeight("moving_variance", c, "float32", tf.initializers.ones(), undefined, false);
@@ -111,7 +115,7 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale, zeroGamma: this.zeroGamma };
   }
 }
 tf.serialization.registerClass(BatchNorm);

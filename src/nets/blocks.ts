@@ -11,6 +11,8 @@ export interface BlockArgs {
   stride: number;
   name: string;
   seed: Seeder;
+  /** Start the residual branch's last BN γ at 0, so the block begins as its shortcut. */
+  zeroInitResidual: boolean;
 }
 
 /** A residual block: maps its input to its output; `expansion` = output channels / planes. */
@@ -40,7 +42,7 @@ export const basicBlock: BlockType = Object.assign(
     let y = conv2d(x, { filters: o.planes, kernel: 3, stride: o.stride, name: `${name}.conv1`, seed });
     y = relu(batchNorm(y, `${name}.bn1`), `${name}.relu1`);
     y = conv2d(y, { filters: o.planes, kernel: 3, stride: 1, name: `${name}.conv2`, seed });
-    y = batchNorm(y, `${name}.bn2`);
+    y = batchNorm(y, `${name}.bn2`, true, o.zeroInitResidual);
     return merge(y, shortcut(x, o.planes, o), name);
   },
   { expansion: 1 },
@@ -55,7 +57,7 @@ export const bottleneck: BlockType = Object.assign(
     y = conv2d(y, { filters: o.planes, kernel: 3, stride: o.stride, name: `${name}.conv2`, seed });
     y = relu(batchNorm(y, `${name}.bn2`), `${name}.relu2`);
     y = conv2d(y, { filters: o.planes * 4, kernel: 1, stride: 1, name: `${name}.conv3`, seed });
-    y = batchNorm(y, `${name}.bn3`);
+    y = batchNorm(y, `${name}.bn3`, true, o.zeroInitResidual);
     return merge(y, shortcut(x, o.planes * 4, o), name);
   },
   { expansion: 4 },

@@ -42,9 +42,12 @@ export function linear(x: Sym, o: { units: number; name: string; seed: Seeder; b
   return apply(tf.layers.dense({ units: o.units, useBias: o.bias ?? true, kernelInitializer, biasInitializer, name: o.name }), x);
 }
 
-/** `nn.BatchNorm{1,2}d` (eps 1e-5, momentum 0.1); `affine: false` drops γ and β. */
-export function batchNorm(x: Sym, name: string, affine = true): Sym {
-  return apply(new BatchNorm({ name, center: affine, scale: affine }), x);
+/**
+ * `nn.BatchNorm{1,2}d` (eps 1e-5, momentum 0.1); `affine: false` drops γ and β; `zeroGamma`
+ * starts γ at 0 (torchvision's `zero_init_residual` for a block's last BN).
+ */
+export function batchNorm(x: Sym, name: string, affine = true, zeroGamma = false): Sym {
+  return apply(new BatchNorm({ name, center: affine, scale: affine, zeroGamma }), x);
 }
 
 /** `nn.ReLU`. */

@@ -19,6 +19,12 @@ export interface ResNetOptions {
   width?: number;
   /** Adds the classifier `fc` (output [N, numClasses]) after `avgpool` when given. */
   numClasses?: number;
+  /**
+   * torchvision's `zero_init_residual`: each block's last BatchNorm starts with γ = 0, so every
+   * residual block begins as its shortcut (as SimSiam, MoCo v3 and BYOL's own ResNet-50 train).
+   * Default false, as torchvision.
+   */
+  zeroInitResidual?: boolean;
   /** Seed for the weight initialization (default: tfjs' own randomness). */
   seed?: number;
   /** Model name; default `resnet<depth>`. */
@@ -56,6 +62,7 @@ export function resnet(depth: ResNetDepth, options: ResNetOptions): tf.LayersMod
   if (stem !== "imagenet" && stem !== "cifar") throw new Error(`resnet: stem must be 'imagenet' or 'cifar', got ${JSON.stringify(stem)}`);
   if (options.numClasses !== undefined) positiveInt(options.numClasses, "numClasses");
   const seed = seeder(options.seed);
+  const zeroInitResidual = options.zeroInitResidual ?? false;
 
   const input = tf.input({ shape: [inputSize, inputSize, channels], name: "input" });
   let x = conv2d(input, { filters: width, kernel: stem === "imagenet" ? 7 : 3, stride: stem === "imagenet" ? 2 : 1, name: "conv1", seed });
@@ -64,7 +71,7 @@ export function resnet(depth: ResNetDepth, options: ResNetOptions): tf.LayersMod
   arch.blocks.forEach((count, stage) => {
     for (let b = 0; b < count; b++) {
       const stride = stage > 0 && b === 0 ? 2 : 1;
-      x = arch.block(x, { planes: width * 2 ** stage, stride, name: `layer${stage + 1}.${b}`, seed });
+      x = arch.block(x, { planes: width * 2 ** stage, stride, name: `layer${stage + 1}.${b}`, seed, zeroInitResidual });
     }
   });
   let out = tf.layers.globalAveragePooling2d({ name: "avgpool" }).apply(x) as tf.SymbolicTensor;
