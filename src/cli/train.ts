@@ -34,6 +34,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
   --arch NAME            resnet18 | resnet34 | resnet50 | small-cnn (default ${DEFAULT_RUN.encoder.arch})
   --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
   --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
+  --zero-init-residual   ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)
   --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
   --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
@@ -50,13 +51,13 @@ const FLAGS = {
   data: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   batch: { type: "string" }, backend: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
-  lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
+  "zero-init-residual": { type: "boolean" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
   "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
   "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
 } as const;
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "lr", "warmup", "tau", "augment", "crop-min", "limit"];
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "lr", "warmup", "tau", "augment", "crop-min", "limit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -69,6 +70,7 @@ function runConfigFrom(v: Values): RunConfig {
       arch: choice(v, "arch", ["resnet18", "resnet34", "resnet50", "small-cnn"] as EncoderArch[]) ?? d.encoder.arch,
       width: num(v, "width", { min: 1, max: 512, integer: true }) ?? d.encoder.width,
       stem: choice(v, "stem", ["cifar", "imagenet"] as const) ?? d.encoder.stem,
+      ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
     },
     learningRate: num(v, "lr", { min: 0 }) ?? d.learningRate,
     warmupSteps: num(v, "warmup", { min: 0, integer: true }) ?? d.warmupSteps,
@@ -128,7 +130,7 @@ export async function train(argv: string[]): Promise<number> {
   }
   const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
   const a = config.encoder;
-  say(`model: ${a.arch} width ${a.width} ${a.stem} stem, ${learner.representationSize}-d representation, projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
+  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, ${learner.representationSize}-d representation, projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
 
   const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
   augmenter.setImages(data.images, data);

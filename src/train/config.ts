@@ -7,7 +7,8 @@ export type EncoderArch = "resnet18" | "resnet34" | "resnet50" | "small-cnn";
 
 /** A complete, JSON-serializable description of a run. */
 export interface RunConfig {
-  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet" };
+  /** `zeroInitResidual`: ResNet blocks start as their shortcuts (see `ResNetOptions`); default false. */
+  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean };
   /** Side and channels of the images the networks see. */
   imageSize: number;
   channels: number;
