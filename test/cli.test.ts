@@ -65,6 +65,16 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     expect(lines[1].split(",").slice(0, 3).every((x) => Number.isFinite(Number(x)))).toBe(true);
   });
 
+  it("builds a ResNet with zero-init residuals on request and records it in the checkpoint", async () => {
+    const out = join(dir, "zero-init");
+    const args = ["--arch", "resnet18", "--width", "2", "--zero-init-residual", "--batch", "8", "--limit", "32", "--data", DATA, "--quiet"];
+    const t = await byol(["train", ...args, "--steps", "1", "--out", out, "--final", "none", "--eval-every", "100"]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/model: resnet18 width 2 cifar stem, zero-init residual,/);
+    const info = readCheckpointInfo(new Uint8Array(readFileSync(join(out, "checkpoint.safetensors"))), "checkpoint");
+    expect(info.config.encoder).toEqual({ arch: "resnet18", width: 2, stem: "cifar", zeroInitResidual: true });
+  });
+
   it("resumes after Ctrl-C to the same weights as an uninterrupted run (cpu)", async () => {
     // tfjs' cpu filter gradient is a slow reference loop: the smallest run that still has steps to resume
     const args = ["--arch", "small-cnn", "--width", "4", "--batch", "16", "--limit", "64", "--data", DATA, "--backend", "cpu", "--steps", "6", "--log-every", "1", "--eval-every", "100", "--final", "none"];
