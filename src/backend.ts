@@ -4,6 +4,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { initKernels, type KernelBuild } from "../bindings/loader";
 import { prepareBridge, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
+import { CONV_KERNELS } from "../bindings/tfjs-wasm/conv";
+import { setKernelThreads } from "../bindings/tfjs-wasm/threads";
 import { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered } from "../bindings/tfjs-wasm/register";
 
 /** A backend to run on; `'auto'` picks the fastest that works here. */
@@ -17,6 +19,8 @@ export interface BackendInfo {
   simd: boolean;
   /** CPU threads tfjs computes with (wasm: tfjs-wasm's thread pool, 1 in Node; 1 for the others). */
   threads: number;
+  /** Threads byol-ts' convolution kernels use (wasm; 1 elsewhere). */
+  kernelThreads: number;
   /** Whose kernels run the backward convolutions: ours (wasm) or tfjs' own. */
   kernels: "byol-ts" | "tfjs";
 }
@@ -33,6 +37,13 @@ export interface SetBackendOptions {
    * tfjs-wasm, where our forward kernel is used too). No effect in Node.
    */
   wasmThreads?: boolean;
+  /**
+   * Threads for byol-ts' convolution kernels on wasm in Node (the caller plus helper workers, each
+   * taking part of the batch); default 1. Results depend on the count only through the order of
+   * the filter gradient's sum over images (within float32 rounding); a count gives the same
+   * numbers every run. Browsers keep 1 (their main thread cannot wait for a helper).
+   */
+  kernelThreads?: number;
 }
 
 const NAMES: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
@@ -74,19 +85,20 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
     const hint = name === "wasm" ? " (browsers: serve tfjs-backend-wasm's .wasm files and call setWasmPaths)" : "";
     throw new Error(`byol-ts setBackend: the '${name}' backend could not be initialised${reason}${hint}`);
   }
-  if (name !== "wasm") return { name, simd: false, threads: 1, kernels: "tfjs" };
+  if (name !== "wasm") return { name, simd: false, threads: 1, kernelThreads: 1, kernels: "tfjs" };
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const tfjsSimd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
   const threads = wasm.getThreadsCount();
   if (options.tfjsKernelsOnly) {
     unregisterWasmKernels();
-    return { name, simd: tfjsSimd, threads, kernels: "tfjs" };
+    return { name, simd: tfjsSimd, threads, kernelThreads: 1, kernels: "tfjs" };
   }
   await initKernels({ build: options.kernelBuild ?? "auto" });
   // tfjs-wasm initialised threaded before byol-ts could opt out gets the shared-memory build
   const bridge = await prepareBridge(tf.backend() as unknown as WasmBackendLike);
   registerWasmKernels();
-  return { name, simd: tfjsSimd && bridge.build === "simd", threads, kernels: "byol-ts" };
+  await setKernelThreads(options.kernelThreads ?? 1, CONV_KERNELS);
+  return { name, simd: tfjsSimd && bridge.build === "simd", threads, kernelThreads: options.kernelThreads ?? 1, kernels: "byol-ts" };
 }
 
 /**

@@ -102,6 +102,11 @@ function makeBridge(backend: WasmBackendLike, module: WebAssembly.Module, instan
 let sharedModule: WebAssembly.Module | null = null;
 const sharedBytes = () => Uint8Array.from(atob(sharedBase64), (c) => c.charCodeAt(0));
 
+/** The shared-memory build, compiled once (kernel threads and threaded tfjs-wasm use it). */
+export async function sharedKernelModule(): Promise<WebAssembly.Module> {
+  return (sharedModule ??= await WebAssembly.compile(sharedBytes()));
+}
+
 const imports = (backend: WasmBackendLike) => ({ env: { memory: backendMemory(backend) } });
 
 const isShared = (backend: WasmBackendLike) =>
@@ -132,7 +137,7 @@ function install(backend: WasmBackendLike, module: WebAssembly.Module, instance:
 export async function prepareBridge(backend: WasmBackendLike): Promise<Bridge> {
   const ready = current(backend);
   if (ready) return ready;
-  const module = wanted(backend) ?? (sharedModule = await WebAssembly.compile(sharedBytes()));
+  const module = wanted(backend) ?? (await sharedKernelModule());
   return install(backend, module, await WebAssembly.instantiate(module, imports(backend)));
 }
 

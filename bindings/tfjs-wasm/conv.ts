@@ -2,7 +2,8 @@
 // integers our kernels take (NHWC, dilation 1, padding before the first row/column) and runs the
 // kernel in place on tfjs-wasm memory.
 import { backend_util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
-import { bridgeFor, type WasmBackendLike } from "./bridge";
+import { backendMemory, bridgeFor, type WasmBackendLike } from "./bridge";
+import { kernelHelpers, type KernelThread } from "./threads";
 
 type Pad = "valid" | "same" | number | backend_util.ExplicitPadding;
 
@@ -50,7 +51,9 @@ export function convGeometry(kernel: string, xShape: number[], filterShape: numb
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
 }
 
-type Symbol = "conv2d_forward" | "conv2d_backprop_filter" | "conv2d_backprop_input";
+/** The convolution kernels' export names (helper threads serve these). */
+export const CONV_KERNELS = ["conv2d_forward", "conv2d_backprop_filter", "conv2d_backprop_input"] as const;
+type Symbol = (typeof CONV_KERNELS)[number];
 type Exports = Record<`${Symbol}_scratch`, (...geometry: number[]) => number> &
   Record<Symbol, (a: number, b: number, out: number, scratch: number, ...geometry: number[]) => void>;
 
@@ -74,10 +77,70 @@ export function runConv(c: ConvCall): TensorInfo {
   const g = convGeometry(c.kernel, c.xShape, c.filterShape, c.dy, c.attrs, [c.a, c.b]);
   const bridge = bridgeFor(c.backend as WasmBackendLike);
   const k = bridge.exports as unknown as Exports;
-  const scratch = bridge.scratch(k[`${c.symbol}_scratch`](...g));
+  const parts = batchParts(g, kernelHelpers().length + 1);
+  const mine: ConvGeometry = [parts[0][1] - parts[0][0], ...g.slice(1)] as ConvGeometry;
+  const scratch = bridge.scratch(k[`${c.symbol}_scratch`](...mine));
   const out = bridge.output(c.outShape ?? [g[0], g[4], g[5], g[6]]);
-  k[c.symbol](bridge.ptr(c.a), bridge.ptr(c.b), out.ptr, scratch, ...g);
+  const a = bridge.ptr(c.a);
+  const b = bridge.ptr(c.b);
+  const helped = parts.slice(1).map((part, i) => postPart(kernelHelpers()[i], k, c.symbol, g, part, backendMemory(c.backend as WasmBackendLike), a, b));
+  k[c.symbol](a, b, out.ptr, scratch, ...mine);
+  for (const h of helped) h.collect(backendMemory(c.backend as WasmBackendLike), out.ptr);
   return out.info;
+}
+
+/** Floats per image of the kernel's operands a, b and output; 0 = not split by image (the filter). */
+function perImage(symbol: Symbol, g: ConvGeometry): { a: number; b: number; out: number; filter: number } {
+  const [, h, w, cin, oh, ow, cout, kh, kw] = g;
+  const x = h * w * cin;
+  const y = oh * ow * cout;
+  const filter = kh * kw * cin * cout;
+  if (symbol === "conv2d_forward") return { a: x, b: 0, out: y, filter };
+  if (symbol === "conv2d_backprop_input") return { a: y, b: 0, out: x, filter };
+  return { a: x, b: y, out: 0, filter }; // filter gradient: per-part sums are added
+}
+
+/** Below this many multiply-adds a call stays on one thread (waking a helper costs ~0.1 ms). */
+const MIN_SPLIT_MACS = 1 << 22;
+
+/** Image ranges [start, end) of the batch, the caller's first; one range when not worth splitting. */
+export function batchParts(g: ConvGeometry, threads: number): [number, number][] {
+  const [n, , , cin, oh, ow, cout, kh, kw] = g;
+  const parts = Math.min(threads, n, Math.max(1, Math.floor((n * oh * ow * cout * kh * kw * cin) / MIN_SPLIT_MACS)));
+  return Array.from({ length: parts }, (_, i) => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
+}
+
+/**
+ * Copies one part of the batch to a helper and starts the kernel there; `collect` waits for it
+ * and writes its images of the output (or adds its partial filter gradient) into `out`.
+ */
+function postPart(helper: KernelThread, k: Exports, symbol: Symbol, g: ConvGeometry, [start, end]: [number, number],
+  memory: WebAssembly.Memory, a: number, b: number): { collect(memory: WebAssembly.Memory, out: number): void } {
+  const size = perImage(symbol, g);
+  const n = end - start;
+  const geometry: ConvGeometry = [n, ...g.slice(1)] as ConvGeometry;
+  const aLen = n * size.a;
+  const bLen = size.b ? n * size.b : size.filter;
+  const outLen = size.out ? n * size.out : size.filter;
+  const align = (bytes: number) => (bytes + 63) & ~63;
+  const [pa, pb, po] = [0, align(4 * aLen), align(4 * aLen) + align(4 * bLen)];
+  const ps = po + align(4 * outLen);
+  helper.reserve(ps + k[`${symbol}_scratch`](...geometry));
+  const from = (ptr: number, offset: number, len: number) => new Float32Array(memory.buffer, ptr + 4 * offset, len);
+  helper.floats(pa, aLen).set(from(a, start * size.a, aLen));
+  helper.floats(pb, bLen).set(from(b, size.b ? start * size.b : 0, bLen));
+  helper.post(symbol, [pa, pb, po, ps, ...geometry]);
+  return {
+    collect(tfjsMemory, out) {
+      helper.wait();
+      const result = helper.floats(po, outLen);
+      if (size.out) new Float32Array(tfjsMemory.buffer, out + 4 * start * size.out, outLen).set(result);
+      else {
+        const sum = new Float32Array(tfjsMemory.buffer, out, outLen);
+        for (let i = 0; i < outLen; i++) sum[i] += result[i];
+      }
+    },
+  };
 }
 
 /** Attributes of Conv2D and FusedConv2D that decide whether our forward kernel applies. */
