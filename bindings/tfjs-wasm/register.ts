@@ -1,6 +1,7 @@
 // Installs our kernels on the tfjs wasm backend, remembering any tfjs kernel they replace so that
 // unregistering restores tfjs' own behaviour (benchmarks compare the two in one process).
 import { findBackend, getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { batchMatMulConfig } from "./BatchMatMul";
 import { conv2DConfig } from "./Conv2D";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
@@ -14,7 +15,7 @@ import { sumConfig } from "./Sum";
 /** Every kernel byol-ts registers for the `wasm` backend. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
-  identityConfig,
+  identityConfig, batchMatMulConfig,
 ];
 
 let registered = false;
