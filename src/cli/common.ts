@@ -1,5 +1,6 @@
 // What the subcommands share: backend set-up with a one-line report, the dataset a run names, and a
 // learner rebuilt from a checkpoint.
+import { availableParallelism } from "node:os";
 import { setBackend, type BackendInfo, type BackendName } from "../backend";
 import { resolveViewPolicy } from "../augment/policy";
 import { byolPaper, byolPytorch } from "../augment/policy";
@@ -10,16 +11,26 @@ import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
 import { readCheckpointFile } from "../train/checkpoint-file";
 import type { RunConfig } from "../train/config";
 import { buildLearner } from "../train/setup";
+import { choice, num } from "./args";
 
 export const BACKENDS: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
 
 /** Prints to stderr (stdout stays for results, e.g. `--json`). */
 export const say = (line: string): void => void process.stderr.write(line + "\n");
 
-/** Activates a backend and says what runs. */
-export async function startBackend(name: BackendName): Promise<BackendInfo> {
-  const info = await setBackend(name);
-  say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.threads} thread${info.threads > 1 ? "s" : ""}, ${info.kernels} backward convolutions)` : ""}`);
+/** Flags every command takes to choose where it computes. */
+export const BACKEND_FLAGS = { backend: { type: "string" }, threads: { type: "string" } } as const;
+
+/** Helper threads beside the caller when --threads is not given: the cores, up to 4 in all. */
+const defaultThreads = () => Math.min(4, availableParallelism());
+
+/** Activates the backend the flags name (with --threads for byol-ts' kernels on wasm) and says what runs. */
+export async function startBackend(v: Record<string, unknown>): Promise<BackendInfo> {
+  const name = choice(v, "backend", BACKENDS) ?? "auto";
+  const kernelThreads = num(v, "threads", { min: 1, max: 64, integer: true }) ?? defaultThreads();
+  const info = await setBackend(name, { kernelThreads });
+  const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
+  say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads})` : ""}`);
   return info;
 }
 

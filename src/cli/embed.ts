@@ -1,13 +1,12 @@
 // `byol embed`: the online representation of Fashion-MNIST images, projected to a few dimensions
 // (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to look at.
-import type { BackendName } from "../backend";
 import { heldOutSplit, subset } from "../data/batches";
 import type { LabelledImageSet } from "../data/types";
 import { pca } from "../eval/pca";
 import { umapEmbed } from "../eval/umap";
 import { writeEmbeddings } from "../eval/write-embeddings";
 import { choice, num, parse, UsageError } from "./args";
-import { BACKENDS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
 
 export const EMBED_HELP = `byol embed — write the online representation of Fashion-MNIST images, projected to a few dimensions
 
@@ -18,13 +17,14 @@ export const EMBED_HELP = `byol embed — write the online representation of Fas
   --split NAME       test | train (default test)
   --limit N          a random sample of N images (fixed by the run's seed)
   --data PATH        folder with the IDX files
-  --backend NAME     auto | wasm | cpu`;
+  --backend NAME     auto | wasm | cpu
+  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)`;
 
 /** Runs `byol embed`; returns the exit code. */
 export async function embedCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
     checkpoint: { type: "string" }, out: { type: "string" }, dims: { type: "string" }, method: { type: "string" },
-    split: { type: "string" }, limit: { type: "string" }, data: { type: "string" }, backend: { type: "string" },
+    split: { type: "string" }, limit: { type: "string" }, data: { type: "string" }, ...BACKEND_FLAGS,
   });
   if (v.help) {
     console.log(EMBED_HELP);
@@ -37,7 +37,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const method = choice(v, "method", ["pca", "umap"] as const) ?? "pca";
   const split = choice(v, "split", ["test", "train"] as const) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
-  await startBackend((choice(v, "backend", BACKENDS) ?? "auto") as BackendName);
+  await startBackend(v);
   const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
   const sets = await loadData(v.data as string | undefined, 0);
   let set: LabelledImageSet = sets[split];

@@ -1,13 +1,12 @@
 // `byol eval`, and the final evaluation of `byol train`: kNN and linear probe of the online
 // encoder's representation, train images as the bank / probe training set, test images scored.
-import type { BackendName } from "../backend";
 import type { BYOL } from "../byol";
 import type { LabelledImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { linearProbeAccuracy } from "../eval/linear-probe";
-import { choice, num, parse, UsageError } from "./args";
-import { BACKENDS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
+import { num, parse, UsageError } from "./args";
+import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
 
 export const EVAL_HELP = `byol eval — kNN and linear-probe accuracy of a checkpoint's online encoder on Fashion-MNIST
 
@@ -16,6 +15,7 @@ export const EVAL_HELP = `byol eval — kNN and linear-probe accuracy of a check
   --limit N          use the first N training and test images only
   --no-linear        kNN only (the probe takes minutes on 60k images)
   --backend NAME     auto | wasm | cpu
+  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
   --json             print one JSON object {"knn": fraction, "linear": fraction}`;
 
 /** What an evaluation found (accuracies are fractions). */
@@ -57,14 +57,14 @@ export function printEvaluation(e: Evaluation): void {
 export async function evalCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
     checkpoint: { type: "string" }, data: { type: "string" }, limit: { type: "string" }, "no-linear": { type: "boolean" },
-    backend: { type: "string" }, json: { type: "boolean" },
+    ...BACKEND_FLAGS, json: { type: "boolean" },
   });
   if (v.help) {
     console.log(EVAL_HELP);
     return 0;
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
-  await startBackend((choice(v, "backend", BACKENDS) ?? "auto") as BackendName);
+  await startBackend(v);
   const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
   const limit = num(v, "limit", { min: 1, integer: true }) ?? 0;
   const { train, test } = await loadData(v.data as string | undefined, limit, limit);

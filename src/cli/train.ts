@@ -4,7 +4,6 @@ import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createAugmenter } from "../augment/augmenter";
-import type { BackendName } from "../backend";
 import type { BYOL } from "../byol";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
 import type { LabelledImageSet } from "../data/types";
@@ -15,7 +14,7 @@ import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
 import { buildLearner, evaluateKnn } from "../train/setup";
 import { Trainer } from "../train/trainer";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
-import { BACKENDS, learnerFromCheckpoint, loadData, normalizationOf, policyOf, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, policyOf, say, startBackend } from "./common";
 import { evaluate, printEvaluation } from "./evaluate";
 
 export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels are used only to report accuracy)
@@ -27,6 +26,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
                          fixed after timing the first steps, so the τ and LR schedules span the run
   --batch B              images per step (default ${DEFAULT_RUN.batchSize})
   --backend NAME         auto | wasm | cpu (default auto: wasm with byol-ts kernels in Node)
+  --threads N            threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
   --seed S               fixes initialization, data order and augmentation (default 0)
   --out DIR              run directory: checkpoint.safetensors, results.json (default runs/byol)
   --resume               continue the run in --out exactly where its checkpoint stopped
@@ -49,7 +49,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
 
 const FLAGS = {
   data: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
-  batch: { type: "string" }, backend: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
+  ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
   "zero-init-residual": { type: "boolean" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
   "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
@@ -97,8 +97,7 @@ export async function train(argv: string[]): Promise<number> {
   const lengths = ["steps", "epochs", "minutes"].filter((k) => v[k] !== undefined);
   if (lengths.length > 1) throw new UsageError(`give one of --steps, --epochs, --minutes (got ${lengths.map((k) => "--" + k).join(" and ")})`);
   const out = (v.out as string | undefined) ?? join("runs", "byol");
-  const backend = choice(v, "backend", BACKENDS) ?? "auto";
-  await startBackend(backend as BackendName);
+  await startBackend(v);
 
   let learner: BYOL;
   let config: RunConfig;
