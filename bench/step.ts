@@ -5,6 +5,7 @@
 // (bench/anchor/byol_step.py, 2 threads as in the reference figures, and 1 thread like ours) runs
 // right before and after (a) so the ratio is from one run. The moving average over (a)'s
 // parameters: in place vs tfjs ops, with benchmark.js.
+// (a) runs with our convolution kernels on 1 and on 2 threads (`setBackend('wasm', {kernelThreads})`).
 // Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--anchor-only]
 import Benchmark from "benchmark";
 import { spawnSync } from "node:child_process";
@@ -91,13 +92,19 @@ async function measure(label: string, config: RunConfig, reps: number, compareEm
 console.log(`machine: load average ${load()} (1/5/15 min), ${process.version}`);
 await setBackend("wasm");
 const before = anchor();
-const a = await measure("(a) anchor network", ANCHOR_RUN, REPS, true);
+const a1 = await measure("(a) anchor network, 1 kernel thread", ANCHOR_RUN, REPS, true);
+await setBackend("wasm", { kernelThreads: 2 });
+const a2 = await measure("(a) anchor network, 2 kernel threads", ANCHOR_RUN, REPS);
+await setBackend("wasm");
 const after = anchor();
-const ours = (128 * 1000) / a.total;
-for (const threads of [2, 1] as const) {
-  const mean = (before[threads] + after[threads]) / 2;
-  console.log(`(a) wasm ${ours.toFixed(1)} img/s vs anchor with ${threads} thread(s) ${mean.toFixed(1)} img/s (mean of ${before[threads].toFixed(1)} before, ${after[threads].toFixed(1)} after): ${(ours / mean).toFixed(2)}×`);
+for (const [kernelThreads, a] of [[1, a1], [2, a2]] as const) {
+  const ours = (128 * 1000) / a.total;
+  for (const threads of [2, 1] as const) {
+    const mean = (before[threads] + after[threads]) / 2;
+    console.log(`(a) wasm, ${kernelThreads} kernel thread(s): ${ours.toFixed(1)} img/s vs anchor with ${threads} thread(s) ${mean.toFixed(1)} img/s (mean of ${before[threads].toFixed(1)} before, ${after[threads].toFixed(1)} after): ${(ours / mean).toFixed(2)}×`);
+  }
 }
+
 if (!process.argv.includes("--anchor-only")) {
   const c = DEFAULT_RUN;
   await measure(`(b) DEFAULT_RUN ${c.encoder.arch} w${c.encoder.width} ${c.encoder.stem}, ${c.imageSize}×${c.imageSize}×${c.channels}, batch ${c.batchSize}`, c, REPS);
