@@ -72,7 +72,7 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).toMatch(/model: resnet18 width 2 cifar stem, zero-init residual,/);
     const info = readCheckpointInfo(new Uint8Array(readFileSync(join(out, "checkpoint.safetensors"))), "checkpoint");
-    expect(info.config.encoder).toEqual({ arch: "resnet18", width: 2, stem: "cifar", zeroInitResidual: true });
+    expect((info.config as { encoder: unknown }).encoder).toEqual({ arch: "resnet18", width: 2, stem: "cifar", zeroInitResidual: true });
   });
 
   it("resumes after Ctrl-C to the same weights as an uninterrupted run (cpu)", async () => {
