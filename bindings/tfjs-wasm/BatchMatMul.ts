@@ -2,10 +2,12 @@
 // projector and predictor, forward and backward) is a 1×1 convolution over M "images", so our
 // convolution kernels run it, in place, on helper threads too. tfjs-wasm's own loop took over half
 // of a BYOL step with a 4096-wide projector (bench/RESULTS.md). Batched, broadcast or doubly
-// transposed products go to tfjs-wasm's kernel.
+// transposed products go to tfjs-wasm's kernel, and so does a plain A·B on one thread, where
+// tfjs-wasm's is faster (bench/matmul.ts: 21 vs 26 ms at [128,512]·[512,4096]; 19 ms on two).
 import { BatchMatMul, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import { runConv } from "./conv";
 import { runOriginal } from "./originals";
+import { kernelHelpers } from "./threads";
 
 const VALID = { strides: 1, pad: "valid", dataFormat: "NHWC" } as const;
 
@@ -16,7 +18,10 @@ const batchMatMul: KernelFunc = (args) => {
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
   const single = (t: TensorInfo) => t.dtype === "float32" && t.shape.length >= 2 && t.shape.slice(0, -2).every((d) => d === 1);
-  if (!single(a) || !single(b) || (transposeA && transposeB) || a.shape.length !== b.shape.length) return runOriginal(BatchMatMul, args) as TensorInfo;
+  const plainOnOneThread = !transposeA && !transposeB && kernelHelpers().length === 0;
+  if (!single(a) || !single(b) || (transposeA && transposeB) || a.shape.length !== b.shape.length || plainOnOneThread) {
+    return runOriginal(BatchMatMul, args) as TensorInfo;
+  }
   const [r0, r1] = a.shape.slice(-2);
   const [c0, c1] = b.shape.slice(-2);
   const [m, k] = transposeA ? [r1, r0] : [r0, r1];
