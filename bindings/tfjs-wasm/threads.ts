@@ -95,8 +95,9 @@ export class KernelThread {
   /** Blocks until the posted call has finished. */
   wait(): void {
     const c = this.control;
-    while (Atomics.load(c, DONE) !== this.seq) {
-      if (Atomics.wait(c, DONE, this.seq - 1, TIMEOUT_MS) === "timed-out") throw new Error(`byol-ts kernel thread: no answer in ${TIMEOUT_MS / 1000} s`);
+    // wait on the value seen, not on seq − 1: after an earlier timeout DONE may lag further behind
+    for (let done = Atomics.load(c, DONE); done !== this.seq; done = Atomics.load(c, DONE)) {
+      if (Atomics.wait(c, DONE, done, TIMEOUT_MS) === "timed-out") throw new Error(`byol-ts kernel thread: no answer in ${TIMEOUT_MS / 1000} s`);
     }
     if (c[CALL] === FAILED) throw new Error(`byol-ts kernel thread: ${this.posted} trapped`);
   }
