@@ -85,6 +85,7 @@ describe("ResNet options", () => {
     expect(() => resnet18({} as never)).toThrow(/inputSize must be a positive integer, got undefined/);
     expect(() => resnet18({ inputSize: 32, channels: 0 })).toThrow(/channels must be a positive integer, got 0/);
     expect(() => resnet18({ inputSize: 32, stem: "tiny" as never })).toThrow(/stem must be 'imagenet' or 'cifar', got "tiny"/);
+    expect(() => resnet18({ inputSize: 32, zeroInitResidual: "yes" as never })).toThrow(/zeroInitResidual must be true or false, got "yes"/);
     expect(() => smallCnn({ inputSize: 28, width: 2.5 })).toThrow(/smallCnn: width must be a positive integer, got 2.5/);
   });
 });

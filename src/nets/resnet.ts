@@ -63,6 +63,7 @@ export function resnet(depth: ResNetDepth, options: ResNetOptions): tf.LayersMod
   if (options.numClasses !== undefined) positiveInt(options.numClasses, "numClasses");
   const seed = seeder(options.seed);
   const zeroInitResidual = options.zeroInitResidual ?? false;
+  if (typeof zeroInitResidual !== "boolean") throw new Error(`resnet: zeroInitResidual must be true or false, got ${JSON.stringify(zeroInitResidual)}`);
 
   const input = tf.input({ shape: [inputSize, inputSize, channels], name: "input" });
   let x = conv2d(input, { filters: width, kernel: stem === "imagenet" ? 7 : 3, stride: stem === "imagenet" ? 2 : 1, name: "conv1", seed });
