@@ -4,8 +4,8 @@ import { alignUp, type Heap, Staging, type WasmF32 } from "./heap";
 import { kernels, trackStaging } from "./loader";
 
 interface EmaExports {
-  ema_blend(target: number, online: number, n: number, tau: number): void;
-  ema_blend_many(targets: number, onlines: number, lengths: number, count: number, tau: number): void;
+  ema_blend(target: number, online: number, out: number, n: number, tau: number): void;
+  ema_blend_many(targets: number, onlines: number, outs: number, lengths: number, count: number, tau: number): void;
 }
 
 const raw = () => kernels().exports as unknown as EmaExports;
@@ -41,7 +41,7 @@ export function emaBlend(target: Float32Array, online: Float32Array, tau: number
   const o = t + alignUp(4 * n);
   heap.f32(t, n).set(target);
   heap.f32(o, n).set(online);
-  raw().ema_blend(t, o, n, tau);
+  raw().ema_blend(t, o, t, n, tau);
   target.set(heap.f32(t, n));
 }
 
@@ -75,7 +75,7 @@ export function emaBlendMany(targets: readonly Float32Array[], onlines: readonly
     at += alignUp(4 * n);
     tables[2 * (table >> 2) + k] = n;
   }
-  raw().ema_blend_many(base, base + table, base + 2 * table, count, tau);
+  raw().ema_blend_many(base, base + table, base, base + 2 * table, count, tau);
   for (let k = 0; k < count; k++) targets[k].set(heap.f32(tables[k], targets[k].length));
 }
 
@@ -137,7 +137,7 @@ export class EmaBuffers {
   blend(tau: number): void {
     checkTau("EmaBuffers.blend", tau);
     const { target, online } = this.runs("blend");
-    raw().ema_blend(target.ptr, online.ptr, target.length, tau);
+    raw().ema_blend(target.ptr, online.ptr, target.ptr, target.length, tau);
   }
 
   /** Returns both runs to the kernel heap; the object is unusable afterwards. */

@@ -2,7 +2,7 @@
 // to predict a target network's projection of another view of the same image; the target
 // (encoder' → projector') is an exponential moving average of the online weights.
 import * as tf from "@tensorflow/tfjs";
-import { emaBlendInPlace } from "../bindings/tfjs-wasm/ema";
+import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
 import { createAugmenter, type Augmenter, type AugmentFn } from "./augment/augmenter";
 import { byolPaper, type PolicyPair, type ViewPolicy } from "./augment/policy";
 import type { ImageSet } from "./data/types";
@@ -376,11 +376,10 @@ export class BYOL {
 
   /**
    * target ← τ·target + (1 − τ)·online over every trainable parameter of encoder and projector. On
-   * wasm one in-place kernel call blends all pairs (~4× tfjs ops, bench/RESULTS.md "BYOL step");
-   * pairs it refuses (targets sharing data, as right after cloning) and other backends use tfjs ops.
+   * wasm one kernel call blends all pairs; other backends use tfjs ops.
    */
   private blendTarget(tau: number): void {
-    const rest = emaBlendInPlace(this.emaPairs, tau);
+    const rest = emaBlendWasm(this.emaPairs, tau);
     // 1 − τ in float32 arithmetic, as the kernel computes it: both paths agree bit for bit
     const a = 1 - Math.fround(tau);
     tf.tidy(() => {

@@ -1,37 +1,11 @@
 // The `byol` command end to end on real Fashion-MNIST: train → checkpoint → eval → embed, exact
 // resume after Ctrl-C, crash safety of checkpoint writes, and clear errors for bad input.
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseSafetensors } from "../src/io/safetensors";
 import { readCheckpointInfo } from "../src/train/checkpoint";
-import { repoRoot } from "./helpers";
-
-const DATA = "/usr/share/datasets/fashion-mnist";
-const haveData = existsSync(join(DATA, "train-images-idx3-ubyte.gz"));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source; `onStderr` may kill the child (for Ctrl-C / SIGKILL tests). */
-function byol(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], { cwd: repoRoot, env: { ...process.env, BYOL_DATA: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { byol, checkpointTensors, DATA, haveData, lossCurve } from "./cli-run";
 
 const tiny = ["--arch", "small-cnn", "--width", "8", "--batch", "32", "--limit", "256", "--data", DATA, "--quiet"];
 
@@ -97,13 +71,11 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(new RegExp(`resuming .* at step ${stoppedAt} of 6`));
 
-    const a = parseSafetensors(new Uint8Array(readFileSync(join(straight, "checkpoint.safetensors")))).tensors;
-    const b = parseSafetensors(new Uint8Array(readFileSync(join(cut, "checkpoint.safetensors")))).tensors;
+    const a = checkpointTensors(straight);
+    const b = checkpointTensors(cut);
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     for (const k of Object.keys(a)) expect(Buffer.from(b[k].data.buffer).equals(Buffer.from(a[k].data.buffer)), k).toBe(true);
-    const la = JSON.parse(readFileSync(join(straight, "results.json"), "utf8")).history.map((h: { loss: number }) => h.loss);
-    const lb = JSON.parse(readFileSync(join(cut, "results.json"), "utf8")).history.map((h: { loss: number }) => h.loss);
-    expect(lb).toEqual(la); // the same loss curve, resumed
+    expect(lossCurve(cut)).toEqual(lossCurve(straight)); // the same loss curve, resumed
   });
 
   it("rejects bad input with a clear error and a non-zero exit, overwriting nothing", async () => {

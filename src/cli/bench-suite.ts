@@ -3,7 +3,7 @@
 // manual timings (benchmark.js is a development dependency; bench/ uses it for finer studies).
 import * as tf from "@tensorflow/tfjs";
 import { emaBlend } from "../../bindings/ema";
-import { emaBlendInPlace } from "../../bindings/tfjs-wasm/ema";
+import { emaBlendWasm } from "../../bindings/tfjs-wasm/ema";
 import { createAugmenter, type Augmenter } from "../augment/augmenter";
 import { setBackend, type BackendInfo } from "../backend";
 import type { BYOL } from "../byol";
@@ -147,8 +147,8 @@ function emaRows(backend: string, reps: number): BenchRow[] {
   const row = (what: string, fn: () => void): BenchRow => ({ backend, kernel: "ema", case: `${what}, ${size}`, ms: medianMs(fn, reps), imagesPerSecond: null, samples: reps });
   const rows = [row("tfjs ops", () => opsBlend(pairs, 0.99))];
   if (backend === "wasm") {
-    rows.push(row("byol-ts in place (one ema_blend_many call)", () => {
-      if (emaBlendInPlace(pairs, 0.99).length) throw new Error("byol bench: the in-place EMA refused a parameter");
+    rows.push(row("byol-ts kernel (one ema_blend_many call)", () => {
+      if (emaBlendWasm(pairs, 0.99).length) throw new Error("byol bench: the EMA kernel refused a parameter");
     }));
   }
   tf.dispose(pairs.flat());

@@ -1,10 +1,11 @@
-// The in-place moving average on tfjs-wasm's memory (bindings/tfjs-wasm/ema.ts) against the tfjs-ops
-// blend, on both kernel builds: sizes around the SIMD width, huge and tiny magnitudes, tensors that
-// share data (refused, left to tfjs ops), no leaks, bounded memory; then the learner using it.
+// The moving average on tfjs-wasm's memory (bindings/tfjs-wasm/ema.ts) against the tfjs-ops blend,
+// on both kernel builds: sizes around the SIMD width, huge and tiny magnitudes, tensors that share
+// data (left untouched), no leaks; a layer computed by tfjs-wasm's XNNPACK operators after a blend
+// sees the blended weights (not a packed copy of the old ones); then the learner using it.
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { backendMemory, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
-import { emaBlendInPlace } from "../bindings/tfjs-wasm/ema";
+import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
 import { setBackend } from "../src/backend";
 import { BYOL } from "../src/byol";
 import { smallCnn } from "../src/nets/small-cnn";
@@ -36,14 +37,14 @@ afterAll(async () => {
   await setBackend("cpu");
 });
 
-describe.each(["simd", "scalar"] as const)("emaBlendInPlace on wasm (%s build)", (build) => {
+describe.each(["simd", "scalar"] as const)("emaBlendWasm on wasm (%s build)", (build) => {
   it("equals the tfjs-ops blend for every size and magnitude, in one call", async () => {
     await setBackend("wasm", { kernelBuild: build });
     for (const [tau, scale] of [[0.99, 1], [0.996, 1e30], [0.5, 1e-30], [0, 1], [1, 1]] as const) {
       const targets = SIZES.map((n, k) => ownVariable(randn(n, 10 + k, scale)));
       const onlines = SIZES.map((n, k) => ownVariable(randn(n, 50 + k, scale)));
       const want = targets.map((t, k) => opsBlend(t, onlines[k], tau));
-      const rest = emaBlendInPlace(targets.map((t, k) => [t, onlines[k]] as const), tau);
+      const rest = emaBlendWasm(targets.map((t, k) => [t, onlines[k]] as const), tau);
       expect(rest).toEqual([]);
       targets.forEach((t, k) => {
         expectSameBits(t, want[k], `size ${SIZES[k]}, tau ${tau}, scale ${scale}`);
@@ -53,52 +54,65 @@ describe.each(["simd", "scalar"] as const)("emaBlendInPlace on wasm (%s build)",
     }
   });
 
-  it("refuses targets that share data and leaves them (and their sharers) untouched", async () => {
+  it("leaves tensors that share a target's data untouched, and refuses mismatched pairs", async () => {
     await setBackend("wasm", { kernelBuild: build });
     const online = tf.tensor1d(randn(10, 1));
-    const free = tf.tensor1d(randn(10, 2));
     const base = tf.tensor1d(randn(10, 3));
-    const alias = tf.clone(base); // our zero-copy Identity: alias shares base's data
-    const variable = tf.variable(tf.zeros([10]));
-    variable.assign(online); // a variable shares data with what it was assigned
+    const variable = tf.variable(base); // shares base's data
     const before = { base: base.dataSync().slice(), online: online.dataSync().slice() };
-    const wantFree = opsBlend(free, online, 0.9);
-    const pairs: [tf.Tensor, tf.Tensor][] = [[alias, online], [free, online], [variable, online], [online, online]];
-    const rest = emaBlendInPlace(pairs, 0.9);
-    expect(rest).toEqual([pairs[0], pairs[2], pairs[3]]);
+    const want = opsBlend(variable, online, 0.9);
+    const short = tf.variable(tf.zeros([3]));
+    const pairs: [tf.Variable, tf.Tensor][] = [[variable, online], [short, online]];
+    expect(emaBlendWasm(pairs, 0.9)).toEqual([pairs[1]]);
     expect(Array.from(base.dataSync())).toEqual(Array.from(before.base));
     expect(Array.from(online.dataSync())).toEqual(Array.from(before.online));
-    expectSameBits(free, wantFree, "free target");
-    tf.dispose([online, free, base, alias, variable, wantFree]);
+    expectSameBits(variable, want, "shared target");
+    tf.dispose([online, base, variable, short, want]);
   });
 
-  it("creates no tensors and does not grow memory over repeated calls", async () => {
+  it("a matMul after the blend uses the blended weights (XNNPACK packs weights per tensor id)", async () => {
+    await setBackend("wasm", { kernelBuild: build });
+    const x = tf.tensor2d(randn(8 * 64, 1), [8, 64]);
+    const w = tf.variable(tf.tensor2d(randn(64 * 32, 2), [64, 32]));
+    const o = tf.tensor2d(randn(64 * 32, 3), [64, 32]);
+    for (let round = 0; round < 3; round++) {
+      tf.dispose(tf.matMul(x, w)); // packs w's current values
+      emaBlendWasm([[w, o]], 0.5);
+      const got = tf.matMul(x, w);
+      const want = tf.matMul(x, tf.tensor2d(w.dataSync().slice(), [64, 32]));
+      expectSameBits(got, want, `round ${round}`);
+      tf.dispose([got, want]);
+    }
+    tf.dispose([x, w, o]);
+  });
+
+  it("leaks no tensors and no memory over repeated calls", async () => {
     await setBackend("wasm", { kernelBuild: build });
     const targets = SIZES.map((n, k) => ownVariable(randn(n, k)));
     const onlines = SIZES.map((n, k) => tf.tensor1d(randn(n, 20 + k)));
     const pairs = targets.map((t, k) => [t, onlines[k]] as const);
-    emaBlendInPlace(pairs, 0.99);
+    for (let i = 0; i < 10; i++) emaBlendWasm(pairs, 0.99);
     const tensors = tf.memory().numTensors;
     const bytes = memoryBytes();
-    for (let i = 0; i < 200; i++) expect(emaBlendInPlace(pairs, 0.99)).toEqual([]);
+    for (let i = 0; i < 200; i++) expect(emaBlendWasm(pairs, 0.99)).toEqual([]);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(memoryBytes()).toBe(bytes);
     tf.dispose([...targets, ...onlines]);
   });
 });
 
-describe("emaBlendInPlace elsewhere and on bad input", () => {
+describe("emaBlendWasm elsewhere and on bad input", () => {
   it("returns every pair untouched on the cpu backend", async () => {
     await setBackend("cpu");
-    const t = tf.tensor1d([1, 2]);
+    const t = tf.variable(tf.tensor1d([1, 2]));
     const o = tf.tensor1d([3, 4]);
-    expect(emaBlendInPlace([[t, o]], 0.5)).toEqual([[t, o]]);
+    expect(emaBlendWasm([[t, o]], 0.5)).toEqual([[t, o]]);
     expect(Array.from(t.dataSync())).toEqual([1, 2]);
     tf.dispose([t, o]);
   });
 
   it("rejects tau outside [0, 1] or non-finite", () => {
-    for (const tau of [-0.1, 1.5, NaN, Infinity]) expect(() => emaBlendInPlace([], tau)).toThrow(/tau must be a finite number in \[0, 1\]/);
+    for (const tau of [-0.1, 1.5, NaN, Infinity]) expect(() => emaBlendWasm([], tau)).toThrow(/tau must be a finite number in \[0, 1\]/);
   });
 });
 
@@ -107,11 +121,10 @@ describe("BYOL's moving average on wasm", () => {
     await setBackend("wasm");
     const learner = await BYOL.create({ encoder: smallCnn({ inputSize: 8, channels: 1, width: 4, seed: 1 }), imageSize: 8, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1 });
     const n = learner.networks;
-    const pairs = [n.target!.encoder, n.target!.projector].flatMap((m, j) => m.trainableWeights.map((w, i) => [w.read(), [n.online.encoder!, n.online.projector][j].trainableWeights[i].read()] as const));
+    const pairs = [n.target!.encoder, n.target!.projector].flatMap((m, j) => m.trainableWeights.map((w, i) => [w.read() as tf.Variable, [n.online.encoder!, n.online.projector][j].trainableWeights[i].read()] as const));
     // make target and online differ, then compare one learner blend with the tfjs ops on copies
-    for (const [t] of pairs) tf.tidy(() => (t as tf.Variable).assign(tf.add(t, tf.randomNormal(t.shape, 0, 0.1, "float32", 3))));
-    // every target now owns its data: τ = 1 (a no-op) shows the kernel takes them all
-    expect(emaBlendInPlace(pairs, 1)).toEqual([]);
+    for (const [t] of pairs) tf.tidy(() => t.assign(tf.add(t, tf.randomNormal(t.shape, 0, 0.1, "float32", 3))));
+    expect(emaBlendWasm(pairs, 1)).toEqual([]);
     for (let round = 0; round < 3; round++) {
       const want = pairs.map(([t, o]) => opsBlend(t, o, 0.9));
       const tensors = tf.memory().numTensors;
