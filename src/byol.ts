@@ -72,6 +72,11 @@ export interface EmbedOptions {
   batchSize?: number;
   /** Per-channel mean/std applied to uint8 images scaled to [0, 1] (required for image sets). */
   normalization?: { mean: number[]; std: number[] };
+  /**
+   * Another tap of the online encoder than the training representation: a layer name, or
+   * `'gridG'` (see `representationModel`). Every encoder of byol-ts has its global pool as `'avgpool'`.
+   */
+  tap?: string;
 }
 
 /** What one step reports. */
@@ -134,16 +139,20 @@ export class BYOL {
   /** Size of the representation y. */
   readonly representationSize: number;
   private readonly encode: Forward;
+  /** The caller's whole encoder model (the taps of `embed` read its layers). */
+  private readonly encoderModel: tf.LayersModel | null;
+  private readonly taps = new Map<string, tf.LayersModel>();
   private readonly optimizer: Optimizer;
   private readonly params: Param[];
   private readonly emaPairs: Array<[tf.Variable, tf.Variable]>;
   private stepIndex = 0;
   private readonly augmenter: Augmenter;
 
-  private constructor(o: BYOL["options"], augmenter: Augmenter, parts: { onlineEncoder: tf.LayersModel | null; encode: Forward; representationSize: number; onlineProjector: tf.LayersModel; predictor: tf.LayersModel; targetEncoder: tf.LayersModel | null; targetProjector: tf.LayersModel | null }) {
+  private constructor(o: BYOL["options"], augmenter: Augmenter, parts: { encoderModel: tf.LayersModel | null; onlineEncoder: tf.LayersModel | null; encode: Forward; representationSize: number; onlineProjector: tf.LayersModel; predictor: tf.LayersModel; targetEncoder: tf.LayersModel | null; targetProjector: tf.LayersModel | null }) {
     this.options = o;
     this.augmenter = augmenter;
     this.onlineEncoder = parts.onlineEncoder;
+    this.encoderModel = parts.encoderModel;
     this.encode = parts.encode;
     this.representationSize = parts.representationSize;
     this.onlineProjector = parts.onlineProjector;
@@ -219,7 +228,7 @@ export class BYOL {
     const a = options.augment;
     const policy = a === undefined ? byolPaper() : typeof a === "function" || "view1" in a ? a : { view1: a, view2: options.augment2 ?? a };
     const augmenter = await createAugmenter({ policy, outSize: o.imageSize, channels: o.channels as 1 | 3, seed: o.seed });
-    return new BYOL(o, augmenter, { onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
+    return new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
   }
 
   /** Number of optimizer steps taken. */
@@ -411,7 +420,10 @@ export class BYOL {
     const { mean, std } = options.normalization ?? { mean: [0], std: [1] };
     const bs = options.batchSize ?? 256;
     const size = this.options.imageSize;
-    const rep = new Float32Array(n * this.representationSize);
+    const tapped = options.tap === undefined ? null : this.tapModel(options.tap);
+    const encode = tapped ? modelForward(tapped) : this.encode;
+    const width = tapped ? encoderOutputSize(tapped) : this.representationSize;
+    const rep = new Float32Array(n * width);
     const proj = options.projection ? new Float32Array(n * this.options.projectionSize) : undefined;
     for (let s = 0; s < n; s += bs) {
       const e = Math.min(n, s + bs);
@@ -423,14 +435,22 @@ export class BYOL {
           x = tf.div(tf.sub(tf.div(u8, 255), tf.tensor1d(mean)), tf.tensor1d(std));
           if (set.height !== size || set.width !== size) x = tf.image.resizeBilinear(x, [size, size]);
         } else x = (images as tf.Tensor4D).slice([s, 0, 0, 0], [e - s, -1, -1, -1]);
-        const y = this.encode(x, false);
-        return proj ? [y, this.onlineProjector.apply(y, { training: false }) as tf.Tensor2D] : [y];
+        const y = encode(x, false);
+        return proj ? [y, this.onlineProjector.apply(tapped ? this.encode(x, false) : y, { training: false }) as tf.Tensor2D] : [y];
       });
-      rep.set(await y.data(), s * this.representationSize);
+      rep.set(await y.data(), s * width);
       if (z && proj) proj.set(await z.data(), s * this.options.projectionSize);
       tf.dispose(z ? [y, z] : [y]);
     }
     return { representation: rep, projection: proj };
+  }
+
+  /** The online encoder tapped at `tap` (built once per name). */
+  private tapModel(tap: string): tf.LayersModel {
+    if (!this.encoderModel) throw new Error(`embed: tap '${tap}' needs a LayersModel encoder; this learner's encoder is a function`);
+    let m = this.taps.get(tap);
+    if (!m) this.taps.set(tap, (m = representationModel(this.encoderModel, tap)));
+    return m;
   }
 
   /** Optimizer state (copies the caller owns) and the step counter, for checkpoints. */

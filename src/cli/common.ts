@@ -37,7 +37,7 @@ export async function startBackend(v: Record<string, unknown>): Promise<BackendI
 /** The augmentation policy pair a run config names. */
 export function policyOf(config: RunConfig) {
   const preset = config.augment.preset === "byol-pytorch" ? byolPytorch : byolPaper;
-  return preset({ cropScale: config.augment.cropScale });
+  return preset({ ...config.augment.overrides, cropScale: config.augment.cropScale });
 }
 
 /** The per-channel normalization the run's first view applies (used to embed raw images). */

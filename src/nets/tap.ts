@@ -32,12 +32,34 @@ function staticSize(shape: (number | null)[], what: string): number {
   return (dims as number[]).reduce((a, b) => a * b, 1);
 }
 
+/** `gridG`: the last feature map (the input of the encoder's `avgpool`) pooled to a G×G grid. */
+const GRID_TAP = /^grid([1-9])$/;
+
+/**
+ * The last feature map average-pooled to a g×g grid and flattened ([N, g·g·C]): windows of side
+ * H − (g − 1)·⌊H/g⌋ every ⌊H/g⌋ pixels (PyTorch's adaptive pooling where H/g divides, overlapping
+ * by a pixel where it does not, e.g. 7 → 3). Keeps the coarse layout a global pool throws away.
+ */
+function gridTap(model: tf.LayersModel, g: number, name: string): tf.SymbolicTensor {
+  const pool = model.layers.find((l) => l.name === "avgpool");
+  if (!pool) throw new Error(`hiddenLayer '${name}' pools the feature map under 'avgpool', and model '${model.name}' has no layer 'avgpool'`);
+  const map = pool.input as tf.SymbolicTensor;
+  const [h, w] = map.shape.slice(1, 3) as number[];
+  if (map.shape.length !== 4 || !(h >= g && w >= g)) throw new Error(`hiddenLayer '${name}': the feature map before 'avgpool' is [${map.shape}], too small for a ${g}×${g} grid`);
+  const [sh, sw] = [Math.floor(h / g), Math.floor(w / g)];
+  const pooled = tf.layers.averagePooling2d({ poolSize: [h - (g - 1) * sh, w - (g - 1) * sw], strides: [sh, sw], padding: "valid", name: `${name}.pool` }).apply(map) as tf.SymbolicTensor;
+  return tf.layers.flatten({ name }).apply(pooled) as tf.SymbolicTensor;
+}
+
 /**
  * A model sharing `model`'s layers whose output is the `hiddenLayer` activation flattened to
  * [N, F]. Default `-2`, the layer before the last, as byol-pytorch (there that is the ResNet's
- * avgpool; on our encoders without `fc`, name `'avgpool'` explicitly). Nothing is run.
+ * avgpool; on our encoders without `fc`, name `'avgpool'` explicitly). `'grid2'`, `'grid3'`, …
+ * tap the last feature map pooled to a 2×2, 3×3, … grid (see {@link gridTap}). Nothing is run.
  */
 export function representationModel(model: tf.LayersModel, hiddenLayer: HiddenLayer = -2): tf.LayersModel {
+  const grid = typeof hiddenLayer === "string" ? GRID_TAP.exec(hiddenLayer) : null;
+  if (grid) return tf.model({ inputs: model.inputs, outputs: gridTap(model, Number(grid[1]), hiddenLayer as string), name: `${model.name}.${hiddenLayer}` });
   const layer = resolveLayer(model, hiddenLayer);
   if (layer.getClassName() === "InputLayer") throw new Error(`hiddenLayer '${layer.name}' is the input of model '${model.name}', not a representation`);
   let output: tf.SymbolicTensor;

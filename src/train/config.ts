@@ -1,5 +1,6 @@
 // The run configuration: everything that defines a training run, stored in each checkpoint so
 // that `eval`, `embed` and `--resume` rebuild exactly the same networks.
+import type { PolicyOverrides } from "../augment/policy";
 import type { OptimizerConfig } from "./optimizers";
 
 /** Encoders the CLI and the trainer can build by name. */
@@ -9,6 +10,11 @@ export type EncoderArch = "resnet18" | "resnet34" | "resnet50" | "small-cnn";
 export interface RunConfig {
   /** `zeroInitResidual`: ResNet blocks start as their shortcuts (see `ResNetOptions`); default false. */
   encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean };
+  /**
+   * The representation y: the encoder layer the projector reads and evaluation embeds (`avgpool`,
+   * the global pool, or `gridG`, the last feature map pooled to G×G); default `avgpool`.
+   */
+  tap?: string;
   /** Side and channels of the images the networks see. */
   imageSize: number;
   channels: number;
@@ -25,7 +31,8 @@ export interface RunConfig {
   /** Optimizer steps of the whole run (binds the τ and LR schedules). */
   totalSteps: number;
   seed: number;
-  augment: { preset: "paper" | "byol-pytorch"; cropScale: [number, number] };
+  /** The augmentation preset, its crop scale, and overrides merged onto it (see `PolicyOverrides`). */
+  augment: { preset: "paper" | "byol-pytorch"; cropScale: [number, number]; overrides?: PolicyOverrides };
   /** Training images drawn from the training file (all when 0). */
   limit: number;
 }

@@ -25,7 +25,7 @@ export async function buildLearner(config: RunConfig): Promise<BYOL> {
     encoder: buildEncoder(config),
     imageSize: config.imageSize,
     channels: config.channels,
-    hiddenLayer: "avgpool",
+    hiddenLayer: config.tap ?? "avgpool",
     projectionSize: config.projectionSize,
     projectionHiddenSize: config.projectionHiddenSize,
     movingAverageDecay: config.tauBase,

@@ -1,0 +1,68 @@
+// Recipe screening at a fixed number of images seen (issue "Representations worth having"): trains a
+// config on all 60k Fashion-MNIST training images and, every `every` steps, scores the online
+// encoder with the CLI's kNN monitor (10k-image bank from the training set, 2k test queries, k 200,
+// cosine, T 0.1) at several taps, so recipes compare on what they learn, not on machine load.
+//
+//   npx tsx bench/screen.ts '{"steps":1500,"every":250,"taps":["avgpool","grid3"],"run":{"tap":"grid3"}}'
+//
+// JSON: steps, every, taps (default avgpool, grid2, grid3), threads (kernel threads, default 1),
+// run (overrides of DEFAULT_RUN, merged one level deep). Prints one JSON line per evaluation and a
+// summary line with images/s (load-dependent; quality is not).
+import { loadavg } from "node:os";
+import { createAugmenter } from "../src/augment/augmenter";
+import { setBackend } from "../src/backend";
+import { normalizationOf, policyOf } from "../src/cli/common";
+import { heldOutSplit, subset } from "../src/data/batches";
+import { loadFashionMnist } from "../src/data/fashion-mnist";
+import type { ImageSet, LabelledImageSet } from "../src/data/types";
+import { knnAccuracy } from "../src/eval/knn";
+import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
+import { buildLearner } from "../src/train/setup";
+import { Trainer } from "../src/train/trainer";
+
+const arg = JSON.parse(process.argv[2] ?? "{}");
+const { steps = 1500, every = 250, taps = ["avgpool", "grid2", "grid3"], threads = 1 } = arg;
+const run: RunConfig = { ...DEFAULT_RUN, totalSteps: steps };
+for (const [key, value] of Object.entries(arg.run ?? {})) {
+  const base = (DEFAULT_RUN as unknown as Record<string, unknown>)[key];
+  (run as unknown as Record<string, unknown>)[key] = base && typeof base === "object" && !Array.isArray(base) ? { ...base, ...(value as object) } : value;
+}
+
+await setBackend("wasm", { kernelThreads: threads });
+const train = await loadFashionMnist({ split: "train" });
+const test = await loadFashionMnist({ split: "test" });
+// the CLI's monitor subsets
+const bank = subset(train, heldOutSplit(train.n, 10_000, run.seed + 1).heldOut) as LabelledImageSet;
+const queries = subset(test, heldOutSplit(test.n, 2_000, run.seed + 2).heldOut) as LabelledImageSet;
+const learner = await buildLearner(run);
+const augmenter = await createAugmenter({ policy: policyOf(run), outSize: run.imageSize, channels: run.channels as 1 | 3, seed: run.seed });
+augmenter.setImages(train.images, train);
+const lr = { base: run.learningRate, warmupSteps: run.warmupSteps, totalSteps: run.totalSteps };
+const trainer = new Trainer({ learner, data: train, views: augmenter, batchSize: run.batchSize, seed: run.seed, learningRate: lr });
+const normalization = normalizationOf(run);
+
+async function monitor(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const tap of taps as string[]) {
+    const embed = async (set: ImageSet) => (await learner.embed(set, { normalization, tap })).representation;
+    const [b, q] = [await embed(bank), await embed(queries)];
+    const width = b.length / bank.n;
+    out[tap] = knnAccuracy({ data: b, shape: [bank.n, width] }, bank.labels, { data: q, shape: [queries.n, width] }, queries.labels, { k: 200, temperature: 0.1, numClasses: 10 });
+  }
+  return out;
+}
+
+console.log(JSON.stringify({ arg, step: 0, images: 0, knn: await monitor() }));
+let trainMs = 0;
+let lossSum = 0;
+while (learner.steps < steps) {
+  const r = trainer.step();
+  trainMs += r.milliseconds;
+  lossSum += r.loss;
+  if (learner.steps % every === 0 || learner.steps === steps) {
+    const knn = await monitor();
+    console.log(JSON.stringify({ step: learner.steps, images: learner.steps * run.batchSize, loss: lossSum / every, zStd: r.zStd, knn }));
+    lossSum = 0;
+  }
+}
+console.log(JSON.stringify({ done: true, imagesPerSecond: (steps * run.batchSize) / (trainMs / 1000), load: loadavg() }));
