@@ -30,6 +30,16 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     expect(Object.keys(acc).sort()).toEqual(["knn", "linear"]);
     for (const v of Object.values(acc) as number[]) expect(v).toBeGreaterThan(0.1); // 10 classes: chance is 0.1
 
+    // another tap of the same checkpoint: the 3×3 grid of the last feature map (4·8·9 features)
+    const g = await byol(["eval", "--checkpoint", out, "--data", DATA, "--limit", "600", "--no-linear", "--tap", "grid3", "--json"]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(/at tap grid3/);
+    expect(JSON.parse(g.stdout.trim()).knn).toBeGreaterThan(0.1);
+    expect(JSON.parse(g.stdout.trim()).knn).not.toBe(acc.knn);
+    const bad = await byol(["eval", "--checkpoint", out, "--data", DATA, "--limit", "600", "--no-linear", "--tap", "nosuch"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/'nosuch' is not a layer of model .*avgpool/);
+
     const csv = join(dir, "emb.csv");
     const m = await byol(["embed", "--checkpoint", out, "--dims", "3", "--out", csv, "--data", DATA, "--limit", "300"]);
     expect(m.code, m.stderr).toBe(0);

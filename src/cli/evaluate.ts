@@ -14,6 +14,9 @@ export const EVAL_HELP = `byol eval — kNN and linear-probe accuracy of a check
   --data PATH        folder with the IDX files (default search as in train)
   --limit N          use the first N training and test images only
   --no-linear        kNN only (the probe takes minutes on 60k images)
+  --tap NAME         the representation to score: a layer of the encoder (every encoder has its
+                     global pool as avgpool) or gridG (the last feature map pooled to G×G);
+                     default the run's own
   --backend NAME     auto | wasm | cpu
   --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
   --json             print one JSON object {"knn": fraction, "linear": fraction}`;
@@ -25,17 +28,17 @@ export interface Evaluation {
   linearTrain?: number;
 }
 
-/** Embeds `set` with the online encoder. */
-async function features(learner: BYOL, set: LabelledImageSet, normalization: { mean: number[]; std: number[] }): Promise<Matrix> {
-  const { representation } = await learner.embed(set, { normalization });
-  return { data: representation, shape: [set.n, learner.representationSize] };
+/** Embeds `set` with the online encoder (at `tap`, default the training representation). */
+async function features(learner: BYOL, set: LabelledImageSet, normalization: { mean: number[]; std: number[] }, tap?: string): Promise<Matrix> {
+  const { representation } = await learner.embed(set, { normalization, tap });
+  return { data: representation, shape: [set.n, representation.length / set.n] };
 }
 
 /** kNN (k 200, cosine, T 0.1) and, unless disabled, the linear probe. */
-export async function evaluate(learner: BYOL, train: LabelledImageSet, test: LabelledImageSet, normalization: { mean: number[]; std: number[] }, options: { linear: boolean; seed?: number }): Promise<Evaluation> {
-  say(`evaluating: embedding ${train.n} training and ${test.n} test images`);
-  const ftrain = await features(learner, train, normalization);
-  const ftest = await features(learner, test, normalization);
+export async function evaluate(learner: BYOL, train: LabelledImageSet, test: LabelledImageSet, normalization: { mean: number[]; std: number[] }, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
+  say(`evaluating: embedding ${train.n} training and ${test.n} test images${options.tap ? ` at tap ${options.tap}` : ""}`);
+  const ftrain = await features(learner, train, normalization, options.tap);
+  const ftest = await features(learner, test, normalization, options.tap);
   const numClasses = Math.max(train.classes.length, 1 + Math.max(...train.labels));
   const result: Evaluation = { knn: knnAccuracy(ftrain, train.labels, ftest, test.labels, { k: 200, temperature: 0.1, numClasses }) };
   if (options.linear) {
@@ -56,7 +59,7 @@ export function printEvaluation(e: Evaluation): void {
 /** Runs `byol eval`; returns the exit code. */
 export async function evalCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    checkpoint: { type: "string" }, data: { type: "string" }, limit: { type: "string" }, "no-linear": { type: "boolean" },
+    checkpoint: { type: "string" }, data: { type: "string" }, limit: { type: "string" }, "no-linear": { type: "boolean" }, tap: { type: "string" },
     ...BACKEND_FLAGS, json: { type: "boolean" },
   });
   if (v.help) {
@@ -68,7 +71,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
   const limit = num(v, "limit", { min: 1, integer: true }) ?? 0;
   const { train, test } = await loadData(v.data as string | undefined, limit, limit);
-  const e = await evaluate(learner, train, test, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed });
+  const e = await evaluate(learner, train, test, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed, tap: v.tap as string | undefined });
   if (v.json) console.log(JSON.stringify(e.linear === undefined ? { knn: e.knn } : { knn: e.knn, linear: e.linear }));
   else printEvaluation(e);
   return 0;

@@ -35,6 +35,8 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
   --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
   --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
   --zero-init-residual   ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)
+  --tap NAME             the representation the projector reads and evaluation scores: avgpool (the
+                         global pool) or gridG (the last feature map pooled to G×G) (default ${DEFAULT_RUN.tap})
   --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
   --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
@@ -51,13 +53,13 @@ const FLAGS = {
   data: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
-  "zero-init-residual": { type: "boolean" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
+  "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
   "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
   "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
 } as const;
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "lr", "warmup", "tau", "augment", "crop-min", "limit"];
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "tap", "lr", "warmup", "tau", "augment", "crop-min", "limit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -72,6 +74,7 @@ function runConfigFrom(v: Values): RunConfig {
       stem: choice(v, "stem", ["cifar", "imagenet"] as const) ?? d.encoder.stem,
       ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
     },
+    tap: (v.tap as string | undefined) ?? d.tap,
     learningRate: num(v, "lr", { min: 0 }) ?? d.learningRate,
     warmupSteps: num(v, "warmup", { min: 0, integer: true }) ?? d.warmupSteps,
     tauBase: num(v, "tau", { min: 0, max: 1 }) ?? d.tauBase,
@@ -129,7 +132,7 @@ export async function train(argv: string[]): Promise<number> {
   }
   const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
   const a = config.encoder;
-  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, ${learner.representationSize}-d representation, projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
+  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, ${learner.representationSize}-d representation (${config.tap ?? "avgpool"}), projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
 
   const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
   augmenter.setImages(data.images, data);

@@ -45,7 +45,7 @@ function gridTap(model: tf.LayersModel, g: number, name: string): tf.SymbolicTen
   if (!pool) throw new Error(`hiddenLayer '${name}' pools the feature map under 'avgpool', and model '${model.name}' has no layer 'avgpool'`);
   const map = pool.input as tf.SymbolicTensor;
   const [h, w] = map.shape.slice(1, 3) as number[];
-  if (map.shape.length !== 4 || !(h >= g && w >= g)) throw new Error(`hiddenLayer '${name}': the feature map before 'avgpool' is [${map.shape}], too small for a ${g}×${g} grid`);
+  if (map.shape.length !== 4 || !(h >= g && w >= g)) throw new Error(`hiddenLayer '${name}': the feature map before 'avgpool' is [${map.shape.slice(1)}], too small for a ${g}×${g} grid`);
   const [sh, sw] = [Math.floor(h / g), Math.floor(w / g)];
   const pooled = tf.layers.averagePooling2d({ poolSize: [h - (g - 1) * sh, w - (g - 1) * sw], strides: [sh, sw], padding: "valid", name: `${name}.pool` }).apply(map) as tf.SymbolicTensor;
   return tf.layers.flatten({ name }).apply(pooled) as tf.SymbolicTensor;

@@ -48,6 +48,7 @@ export interface RunConfig {
  */
 export const DEFAULT_RUN: RunConfig = {
   encoder: { arch: "small-cnn", width: 32, stem: "cifar" },
+  tap: "avgpool",
   imageSize: 28,
   channels: 1,
   projectionSize: 128,
