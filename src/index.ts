@@ -3,7 +3,7 @@ export { initKernels, kernelBuild, simdSupported } from "../bindings/loader";
 export type { InitKernelsOptions, KernelBuild } from "../bindings/loader";
 export { parseSafetensors, readSafetensors, writeSafetensors } from "./io/safetensors";
 export type { SafeTensor, SafeTensorInput, SafetensorsDtype, SafetensorsFile } from "./io/safetensors";
-export { parseIdx, parseIdxAsync, gunzip, isGzip } from "./data/idx";
+export { parseIdx, parseIdxAsync, gunzipIdx, isGzip } from "./data/idx";
 export type { IdxArray } from "./data/idx";
 export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, imageBytes, shuffledIndices, splitHeldOut, subset } from "./data/batches";
 export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./data/batches";

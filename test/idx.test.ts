@@ -1,4 +1,4 @@
-import { gzipSync } from "node:zlib";
+import { createGzip, gzipSync } from "node:zlib";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,4 +86,60 @@ describe("readIdx returns plain Uint8Arrays", () => {
     copy[0] = 99;
     expect(labels[0]).toBe(9);
   });
+});
+
+/** A gzip stream of `header` followed by `zeros` zero bytes, compressed chunk by chunk (never held whole). */
+async function gzipOf(header: Uint8Array, zeros: number): Promise<Uint8Array> {
+  const gz = createGzip({ level: 9 });
+  const parts: Buffer[] = [];
+  gz.on("data", (d: Buffer) => parts.push(d));
+  const done = new Promise((r) => gz.on("end", r));
+  gz.write(header);
+  const mb = new Uint8Array(1 << 20);
+  for (let left = zeros; left > 0; left -= mb.length) gz.write(mb.subarray(0, Math.min(left, mb.length)));
+  gz.end();
+  await done;
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe("gzip that inflates past its IDX header (a decompression bomb)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "byol-bomb-"));
+  const header = idxBytes([10, 10]).subarray(0, 12); // declares 100 bytes of data
+
+  it("stops at the declared size in Node and in the stream reader, allocating no more than a stated margin", async () => {
+    const bomb = await gzipOf(header, 512 << 20); // 512 MiB of zeros: ~0.5 MB of gzip
+    const path = join(dir, "bomb-idx2-ubyte.gz");
+    writeFileSync(path, bomb);
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    const watch = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 1);
+    expect(() => readIdx(path)).toThrow(`${path}: trailing data: the gzip stream inflates past the 112 bytes its IDX header declares (10×10 after the header); stopped there`);
+    await expect(parseIdxAsync(bomb, "bomb.gz")).rejects.toThrow("bomb.gz: trailing data: the gzip stream inflates past the 112 bytes its IDX header declares");
+    clearInterval(watch);
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    // margin: 64 MiB over what the test holds (the file, zlib's chunks): the whole stream would be 512 MiB
+    expect(peak - before).toBeLessThan(64 << 20);
+  });
+
+  it("refuses a header that declares more than its gzip can hold, or more than the cap, before allocating", async () => {
+    const huge = idxBytes([1]).slice(0, 8);
+    new DataView(huge.buffer).setUint32(4, 100_000_000); // 100 MB of labels claimed by a ~100-byte file
+    const small = await gzipOf(huge, 10);
+    expect(() => readIdxBytes(small, "claims.gz")).toThrow("claims.gz: truncated: header says 100000000 bytes of data, more than");
+    await expect(parseIdxAsync(small, "claims.gz")).rejects.toThrow("claims.gz: truncated: header says 100000000 bytes of data");
+    const over = idxBytes([1, 1, 1]).slice(0, 16);
+    const view = new DataView(over.buffer);
+    [65536, 65536, 2].forEach((d, i) => view.setUint32(4 + 4 * i, d));
+    expect(() => parseIdx(over, "over")).toThrow("over: header says 65536×65536×2 bytes of data, more than the 2147483647 bytes byol-ts reads from one IDX file");
+  });
+
+  function readIdxBytes(bytes: Uint8Array, name: string) {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    try {
+      return readIdx(path);
+    } catch (e) {
+      throw new Error((e as Error).message.replace(path, name));
+    }
+  }
 });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { isGzip, parseIdx } from "./idx";
-import { gunzipBytes } from "./read-idx";
+import { gunzipIdxSync } from "./read-idx";
 import { writeAtomic } from "./write-atomic";
 
 /** What to fetch and how to check it. */
@@ -60,7 +60,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export async function downloadIdx(d: IdxDownload): Promise<string> {
   const bytes = await fetchBytes(d.url, d.progress, d.name);
-  const raw = isGzip(bytes) ? gunzipBytes(bytes, d.url) : bytes;
+  const raw = isGzip(bytes) ? gunzipIdxSync(bytes, d.url) : bytes;
   parseIdx(raw, d.url);
   if (d.sha256) {
     const got = sha256Hex(raw);
