@@ -15,10 +15,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the CLI; `onStderr` sees all stderr so far and may signal the child (Ctrl-C / SIGKILL tests). */
-export function byol(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+/** Runs the CLI; `onStderr` sees all stderr so far and may signal the child (Ctrl-C / SIGKILL tests); `env` adds variables. */
+export function byol(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], { cwd: repoRoot, env: { ...process.env, BYOL_DATA: "" } });
+    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], { cwd: repoRoot, env: { ...process.env, BYOL_DATA: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

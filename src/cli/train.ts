@@ -12,6 +12,7 @@ import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
 import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
 import { buildLearner, evaluateKnn } from "../train/setup";
+import { lockRunDir } from "../train/run-lock";
 import { Trainer } from "../train/trainer";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
 import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, policyOf, say, startBackend } from "./common";
@@ -100,6 +101,8 @@ export async function train(argv: string[]): Promise<number> {
   const lengths = ["steps", "epochs", "minutes"].filter((k) => v[k] !== undefined);
   if (lengths.length > 1) throw new UsageError(`give one of --steps, --epochs, --minutes (got ${lengths.map((k) => "--" + k).join(" and ")})`);
   const out = (v.out as string | undefined) ?? join("runs", "byol");
+  const lock = lockRunDir(out);
+  if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
   await startBackend(v);
 
   let learner: BYOL;

@@ -1,26 +1,53 @@
 // Node: replace a file in one step, so readers see the old content or the new, never a part — even
-// if the process is killed mid-write (temp file + rename) or the machine loses power (fsync).
+// if the process is killed mid-write (temp file + rename) or the machine loses power (fsync of the
+// file, then of its folder).
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
-function writeDurably(path: string, content: Uint8Array): void {
+/** The moments of a write at which a crash leaves something different on disk. */
+export type WriteStage = "partial" | "written" | "synced" | "renamed";
+
+/** Called at each stage (a test hook: see `checkpoint-file.ts`). */
+export type StageHook = (stage: WriteStage) => void;
+
+function writeDurably(path: string, content: Uint8Array, hook?: StageHook): void {
   const fd = openSync(path, "w");
   try {
-    for (let off = 0; off < content.length; ) off += writeSync(fd, content, off, content.length - off);
+    const half = hook ? content.length >> 1 : content.length;
+    for (let off = 0; off < content.length; ) {
+      off += writeSync(fd, content, off, (off < half ? half : content.length) - off);
+      if (off === half && off < content.length) hook?.("partial");
+    }
+    hook?.("written");
+    fsyncSync(fd);
+    hook?.("synced");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncFolder(path: string): void {
+  const fd = openSync(dirname(path), "r");
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Writes `content` to a temporary file beside `path`, then renames it over `path`. `what` names the content in errors. */
-export function writeAtomic(path: string, content: Uint8Array | string, what = "file"): void {
+/**
+ * Writes `content` to a temporary file beside `path`, then renames it over `path` and syncs the
+ * folder. `what` names the content in errors; `hook` sees each stage.
+ */
+export function writeAtomic(path: string, content: Uint8Array | string, what = "file", hook?: StageHook): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeDurably(tmp, typeof content === "string" ? new TextEncoder().encode(content) : content);
+    writeDurably(tmp, typeof content === "string" ? new TextEncoder().encode(content) : content, hook);
     renameSync(tmp, path);
+    hook?.("renamed");
+    syncFolder(path);
   } catch (e) {
     try {
       rmSync(tmp, { force: true });

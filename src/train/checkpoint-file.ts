@@ -2,7 +2,7 @@
 // that a crash mid-write leaves the previous checkpoint loadable.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeAtomic } from "../data/write-atomic";
+import { writeAtomic, type StageHook, type WriteStage } from "../data/write-atomic";
 
 /** The checkpoint file inside a run directory. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
@@ -12,10 +12,33 @@ export function checkpointPath(dirOrFile: string): string {
   return dirOrFile.endsWith(".safetensors") ? dirOrFile : join(dirOrFile, CHECKPOINT_FILE);
 }
 
+const STAGES: readonly WriteStage[] = ["partial", "written", "synced", "renamed"];
+
+/**
+ * Fault injection for crash tests, off unless BYOL_CHECKPOINT_PAUSE is set: `STAGE:N` makes the N-th
+ * checkpoint write of this process stop at STAGE (partial: half the temporary file written;
+ * written: all of it, before fsync; synced: before the rename; renamed: before the folder's fsync),
+ * say `checkpoint writer paused at STAGE` on stderr and block, so a test's SIGKILL lands in that
+ * window every time.
+ */
+function pauseHook(): StageHook | undefined {
+  const spec = process.env.BYOL_CHECKPOINT_PAUSE;
+  if (!spec) return undefined;
+  const [stage, n] = spec.split(":");
+  if (!STAGES.includes(stage as WriteStage) || !(Number(n) >= 1)) throw new Error(`BYOL_CHECKPOINT_PAUSE must be STAGE:N with STAGE one of ${STAGES.join(", ")}, got ${JSON.stringify(spec)}`);
+  if (++writes !== Number(n)) return undefined;
+  return (at) => {
+    if (at !== stage) return;
+    process.stderr.write(`checkpoint writer paused at ${at}\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000);
+  };
+}
+let writes = 0;
+
 /** Writes checkpoint bytes atomically into `dirOrFile`. */
 export function writeCheckpointFile(dirOrFile: string, bytes: Uint8Array): string {
   const path = checkpointPath(dirOrFile);
-  writeAtomic(path, bytes, "checkpoint");
+  writeAtomic(path, bytes, "checkpoint", pauseHook());
   return path;
 }
 
