@@ -1,4 +1,4 @@
-// One full BYOL step against PyTorch (../shared/fixtures/byol-step.safetensors): loss, every
+// One full BYOL step against PyTorch (test/fixtures/byol-step.safetensors): loss, every
 // gradient, online weights after plain SGD, target after the moving average (BN statistics
 // included), on the cpu and wasm backends and with both loss implementations.
 import * as tf from "@tensorflow/tfjs";

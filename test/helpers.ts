@@ -6,12 +6,12 @@ import { uniformGenerator } from "../src/util/random";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** `../shared/fixtures` beside the checkout, or BYOL_FIXTURES. */
-export const fixturesDir = process.env.BYOL_FIXTURES ?? join(repoRoot, "..", "shared", "fixtures");
+/** `test/fixtures` (PyTorch outputs, see its README), or BYOL_FIXTURES. */
+export const fixturesDir = process.env.BYOL_FIXTURES ?? join(repoRoot, "test", "fixtures");
 
 export function fixturePath(name: string): string {
   const p = join(fixturesDir, name);
-  if (!existsSync(p)) throw new Error(`fixture ${p} is missing: tests read ../shared/fixtures beside the checkout (or BYOL_FIXTURES)`);
+  if (!existsSync(p)) throw new Error(`fixture ${p} is missing: tests read test/fixtures (or BYOL_FIXTURES)`);
   return p;
 }
 
