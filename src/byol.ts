@@ -473,9 +473,12 @@ export class BYOL {
     };
   }
 
-  /** Frees the heads, the target and the optimizer state (not the caller's encoder). */
+  /** Frees the heads, the target, the optimizer state and the augmenter's kernel memory (not the caller's encoder). */
   dispose(): void {
+    this.augmenter.dispose();
     this.optimizer.dispose();
-    for (const m of [this.onlineProjector, this.predictor, this.targetEncoder, this.targetProjector]) m?.dispose();
+    // the tapped models share the caller's layers: disposing them only drops their references
+    const tapped = [...this.taps.values(), ...(this.onlineEncoder !== this.encoderModel ? [this.onlineEncoder] : [])];
+    for (const m of [this.onlineProjector, this.predictor, this.targetEncoder, this.targetProjector, ...tapped]) m?.dispose();
   }
 }

@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const SIZE = 12;
 const create = (o: Partial<BYOLOptions> = {}) =>
-  BYOL.create({ encoder: smallCnn({ inputSize: SIZE, channels: 1, width: 4, seed: 1 }), imageSize: SIZE, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1, totalSteps: 20, learningRate: 1e-2, ...o });
+  BYOL.create({ encoder: o.encoder ?? smallCnn({ inputSize: SIZE, channels: 1, width: 4, seed: 1 }), imageSize: SIZE, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1, totalSteps: 20, learningRate: 1e-2, ...o });
 const views = (seed: number, n = 8) => [tf.tensor4d(randn(n * SIZE * SIZE, seed), [n, SIZE, SIZE, 1]), tf.tensor4d(randn(n * SIZE * SIZE, seed + 1), [n, SIZE, SIZE, 1])] as const;
 const snapshot = (m: tf.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
 
@@ -107,5 +107,23 @@ describe("BYOL learner", () => {
     expect(la[1]).not.toBe(la[0]); // step 1 draws other views than step 0
     a.dispose();
     b.dispose();
+  });
+
+  it("frees its kernel memory and tensors on dispose: flat over 50 create/step/dispose cycles", async () => {
+    const images = new Uint8Array(8 * SIZE * SIZE).map((_, i) => (i * 11) % 256);
+    const batch = { images, n: 8, height: SIZE, width: SIZE, channels: 1 };
+    const cycle = async () => {
+      const encoder = smallCnn({ inputSize: SIZE, channels: 1, width: 4, seed: 1 });
+      const l = await create({ encoder });
+      l.step(batch); // the augmenter takes kernel memory for images, views and parameters
+      l.dispose();
+      encoder.dispose();
+    };
+    await cycle();
+    const heap = kernels().heap.bytesInUse;
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) await cycle();
+    expect(kernels().heap.bytesInUse).toBe(heap);
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });
