@@ -8,7 +8,7 @@
 // (test images), k (list of kNN neighbour counts), backend, and run (overrides of DEFAULT_RUN, merged one level deep).
 import { setBackend, type BackendName } from "../src/backend";
 import { createAugmenter } from "../src/augment/augmenter";
-import { normalizationOf, policyOf } from "../src/cli/common";
+import { normalizationOf, policyOf } from "../src/train/setup";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { knnAccuracy } from "../src/eval/knn";

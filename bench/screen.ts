@@ -11,7 +11,7 @@
 import { loadavg } from "node:os";
 import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
-import { normalizationOf, policyOf } from "../src/cli/common";
+import { normalizationOf, policyOf } from "../src/train/setup";
 import { heldOutSplit, subset } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { ImageSet, LabelledImageSet } from "../src/data/types";

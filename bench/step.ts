@@ -1,114 +1,91 @@
-// The full BYOL step (augment + forward + backward + optimizer + EMA), phase by phase, on wasm for
-// (a) the byol-pytorch anchor's network (ResNet-18 width 64, torchvision stem, 28×28×3, batch 128,
-// projection 256 / hidden 4096, Adam) and (b) DEFAULT_RUN as it is when this runs; on cpu for the
-// tiny `byol bench` configuration only (tfjs' cpu filter gradient is very slow). The PyTorch anchor
-// (bench/anchor/byol_step.py, 2 threads as in the reference figures, and 1 thread like ours) runs
-// right before and after (a) so the ratio is from one run. The moving average over (a)'s
-// parameters: in place vs tfjs ops, with benchmark.js.
-// (a) runs with our convolution kernels on 1 and on 2 threads (`setBackend('wasm', {kernelThreads})`).
-// Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--anchor-only]
+// A BYOL step against PyTorch, measured honestly in one run: for the anchor network (ResNet-18 w64,
+// torchvision stem, 28×28×3, batch 128: byol-pytorch's step, bench/anchor/byol_step.py) and for
+// DEFAULT_RUN (PyTorch with the same layers), PyTorch on 2 threads runs right before and right after
+// byol-ts on wasm (1 and 2 kernel threads); a ratio is printed only when the machine was quiet
+// (1-minute load ≤ 1.0 sampled before the first run) and PyTorch's before/after runs agree within
+// 20% — otherwise the script says why and prints none. The EMA kernel vs tfjs ops, with benchmark.js.
+// Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--only anchor|default]
 import Benchmark from "benchmark";
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
-import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
-import { BENCH_STEP_RUN, syntheticImages, timeSteps, type StepTimes } from "../src/cli/bench-suite";
-import { policyOf } from "../src/cli/common";
-import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
+import { benchStep, machineInfo, STEP_CONFIGS, type StepReport } from "../src/bench/step";
 import { buildLearner } from "../src/train/setup";
 
-const arg = (name: string, fallback: number) => {
+const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const REPS = arg("reps", 3);
-const ANCHOR_STEPS = arg("anchor-steps", 6);
+const REPS = Number(arg("reps", "3"));
+const ANCHOR_STEPS = Number(arg("anchor-steps", "6"));
+const ONLY = arg("only", "");
+const MAX_LOAD = 1.0;
+const MAX_DRIFT = 0.2;
 
-/** The byol-pytorch anchor's run (reference-figures.md) in our configuration terms. */
-const ANCHOR_RUN: RunConfig = {
-  ...DEFAULT_RUN,
-  encoder: { arch: "resnet18", width: 64, stem: "imagenet" },
-  imageSize: 28,
-  channels: 3,
-  projectionSize: 256,
-  projectionHiddenSize: 4096,
-  tauBase: 0.99,
-  tauSchedule: "constant",
-  optimizer: { name: "adam" },
-  learningRate: 3e-4,
-  warmupSteps: 0,
-  batchSize: 128,
-  augment: { preset: "byol-pytorch", cropScale: [0.08, 1] },
-};
+const load1 = () => loadavg()[0];
+const phases = (p: StepReport["phases"]) => `augment ${p.augment.toFixed(1)} | grads ${p.gradients.toFixed(0)} | optimizer ${p.optimizer.toFixed(0)} | EMA ${p.ema.toFixed(1)} | total ${p.total.toFixed(0)} ms`;
 
-const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
-const fmt = (t: StepTimes, batch: number) =>
-  `augment ${t.augment.toFixed(1)} | grads ${t.gradients.toFixed(0)} | optimizer ${t.optimizer.toFixed(0)} | EMA ${t.ema.toFixed(1)} | total ${t.total.toFixed(0)} ms | ${((batch * 1000) / t.total).toFixed(1)} img/s`;
-
-/** The PyTorch anchor's images/s with 2 and with 1 thread. */
-function anchor(): Record<1 | 2, number> {
-  const script = join(import.meta.dirname, "anchor", "byol_step.py");
-  const ips = { 1: 0, 2: 0 };
-  for (const threads of [2, 1] as const) {
-    const run = spawnSync("/usr/bin/python3", [script, "--batch", "128", "--steps", String(ANCHOR_STEPS), "--threads", String(threads)], { encoding: "utf8" });
-    if (run.status !== 0) throw new Error(`anchor failed: ${run.stderr}`);
-    const out = JSON.parse(run.stdout.trim().split("\n").pop()!);
-    console.log(`anchor (PyTorch ${out.torch}, ${threads} thread(s)): ${fmt({ ...out.ms, samples: ANCHOR_STEPS }, 128)}  [load ${load()}]`);
-    ips[threads] = out.imagesPerSecond;
-  }
-  return ips;
+/** PyTorch's step for `name` with the same layers and batch, 2 threads: images/s. */
+function pytorch(name: keyof typeof STEP_CONFIGS): number {
+  const c = STEP_CONFIGS[name];
+  const net = c.encoder.arch === "small-cnn"
+    ? ["--net", "small-cnn", "--width", String(c.encoder.width), "--grid", String(/^grid(\d)$/.exec(c.tap ?? "")?.[1] ?? 0)]
+    : ["--net", "resnet18"];
+  const args = [join(import.meta.dirname, "anchor", "byol_step.py"), ...net, "--batch", String(c.batchSize), "--hidden", String(c.projectionHiddenSize), "--proj", String(c.projectionSize), "--steps", String(ANCHOR_STEPS), "--threads", "2"];
+  const run = spawnSync("/usr/bin/python3", args, { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`PyTorch step failed: ${run.stderr}`);
+  const out = JSON.parse(run.stdout.trim().split("\n").pop()!);
+  console.log(`  PyTorch ${out.torch}, 2 threads: ${phases(out.ms)} | ${out.imagesPerSecond.toFixed(1)} img/s  [load ${loadavg()[0].toFixed(2)}]`);
+  return out.imagesPerSecond;
 }
 
-/** Times `config` on the active backend; for (a) also the moving average in place vs tfjs ops. */
-async function measure(label: string, config: RunConfig, reps: number, compareEma = false): Promise<StepTimes> {
-  const learner = await buildLearner(config);
-  const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
-  const data = syntheticImages(4 * config.batchSize, config.imageSize, config.channels);
-  const t = timeSteps(learner, augmenter, data, config.batchSize, reps);
-  console.log(`${label} [${tf.getBackend()}]: ${fmt(t, config.batchSize)}  (${reps} steps, load ${load()})`);
-  if (compareEma) {
-    const n = learner.networks;
-    const pairs = [n.target!.encoder, n.target!.projector].flatMap((m, j) =>
-      m.trainableWeights.map((w, i) => [w.read() as tf.Variable, [n.online.encoder!, n.online.projector][j].trainableWeights[i].read()] as const));
-    const floats = pairs.reduce((s, [p]) => s + p.size, 0);
-    const suite = new Benchmark.Suite();
-    suite.add("EMA kernel (ema_blend_many)", () => {
-      if (emaBlendWasm(pairs, 0.99).length) throw new Error("EMA kernel refused a parameter");
-    }, { minSamples: 10, maxTime: 4 });
-    suite.add("EMA tfjs ops", () => tf.tidy(() => pairs.forEach(([t, o]) => (t as tf.Variable).assign(tf.add(tf.mul(t, 0.99), tf.mul(o, 0.01))))), { minSamples: 10, maxTime: 4 });
-    suite.on("cycle", (e: Benchmark.Event) => {
-      const b = e.target as unknown as Benchmark;
-      console.log(`  ${b.name}, ${(floats / 1e6).toFixed(2)}M floats in ${pairs.length} tensors: ${(b.stats.mean * 1000).toFixed(2)} ms ±${b.stats.rme.toFixed(1)}%`);
-    });
-    suite.run();
+const machine = machineInfo();
+const quiet = load1() <= MAX_LOAD;
+console.log(`machine: ${machine.cpu} (${machine.cores} cores; ${machine.cpuFlags.join(" ")}), Node ${machine.node}, ${new Date().toISOString()}`);
+console.log(`load average before the first run: ${machine.load.join(" / ")} (1/5/15 min)${quiet ? "" : ` — above ${MAX_LOAD}: something else is running, no ratio will be printed`}`);
+const summary: Record<string, unknown>[] = [];
+for (const name of ["anchor", "default"] as const) {
+  if (ONLY && ONLY !== name) continue;
+  const c = STEP_CONFIGS[name];
+  console.log(`\n${name}: ${c.encoder.arch} w${c.encoder.width} ${c.encoder.stem} (${c.tap ?? "avgpool"}), ${c.imageSize}×${c.imageSize}×${c.channels}, batch ${c.batchSize}, heads ${c.projectionHiddenSize}→${c.projectionSize}`);
+  const before = pytorch(name);
+  const ours: StepReport[] = [];
+  for (const threads of [1, 2]) {
+    const info = await setBackend("wasm", { kernelThreads: threads });
+    const r = await benchStep(name, REPS, { backend: info.name, build: info.simd ? "simd" : "scalar", threads });
+    console.log(`  byol-ts wasm, ${threads} kernel thread(s): ${phases(r.phases)} | ${r.imagesPerSecond.toFixed(1)} img/s  [load ${r.load[0].toFixed(2)}]`);
+    ours.push(r);
   }
+  const after = pytorch(name);
+  const drift = Math.abs(before - after) / ((before + after) / 2);
+  const reference = (before + after) / 2;
+  const why = !quiet ? `the machine was not quiet (load ${machine.load[0]} > ${MAX_LOAD})` : drift > MAX_DRIFT ? `PyTorch's before/after runs differ by ${(100 * drift).toFixed(0)}% (> ${100 * MAX_DRIFT}%)` : null;
+  const ratio = why ? null : ours[1].imagesPerSecond / reference;
+  console.log(why ? `  no ratio: ${why}` : `  byol-ts (2 kernel threads) / PyTorch (2 threads): ${ratio!.toFixed(2)}× (PyTorch ${before.toFixed(1)} before, ${after.toFixed(1)} after)`);
+  summary.push({ config: name, pytorch: { before, after }, byolTs: ours.map((r) => ({ threads: r.threads, imagesPerSecond: r.imagesPerSecond, phases: r.phases })), ratio, noRatioBecause: why });
+}
+
+if (!ONLY || ONLY === "anchor") {
+  // the moving average over the anchor's target/online pairs: the kernel vs tfjs ops
+  await setBackend("wasm");
+  const learner = await buildLearner(STEP_CONFIGS.anchor);
+  const n = learner.networks;
+  const pairs = [n.target!.encoder, n.target!.projector].flatMap((m, j) =>
+    m.trainableWeights.map((w, i) => [w.read() as tf.Variable, [n.online.encoder!, n.online.projector][j].trainableWeights[i].read()] as const));
+  const floats = pairs.reduce((s, [p]) => s + p.size, 0);
+  const suite = new Benchmark.Suite();
+  suite.add("EMA kernel (ema_blend_many into fresh tensors)", () => {
+    if (emaBlendWasm(pairs, 0.99).length) throw new Error("EMA kernel refused a parameter");
+  }, { minSamples: 10, maxTime: 4 });
+  suite.add("EMA tfjs ops", () => tf.tidy(() => pairs.forEach(([t, o]) => t.assign(tf.add(tf.mul(t, 0.99), tf.mul(o, 0.01))))), { minSamples: 10, maxTime: 4 });
+  suite.on("cycle", (e: Benchmark.Event) => {
+    const b = e.target as unknown as Benchmark;
+    console.log(`  ${b.name}, ${(floats / 1e6).toFixed(2)}M floats in ${pairs.length} tensors: ${(b.stats.mean * 1000).toFixed(2)} ms ±${b.stats.rme.toFixed(1)}%`);
+  });
+  suite.run();
   learner.dispose();
-  return t;
 }
-
-console.log(`machine: load average ${load()} (1/5/15 min), ${process.version}`);
-await setBackend("wasm");
-const before = anchor();
-const a1 = await measure("(a) anchor network, 1 kernel thread", ANCHOR_RUN, REPS, true);
-await setBackend("wasm", { kernelThreads: 2 });
-const a2 = await measure("(a) anchor network, 2 kernel threads", ANCHOR_RUN, REPS);
-await setBackend("wasm");
-const after = anchor();
-for (const [kernelThreads, a] of [[1, a1], [2, a2]] as const) {
-  const ours = (128 * 1000) / a.total;
-  for (const threads of [2, 1] as const) {
-    const mean = (before[threads] + after[threads]) / 2;
-    console.log(`(a) wasm, ${kernelThreads} kernel thread(s): ${ours.toFixed(1)} img/s vs anchor with ${threads} thread(s) ${mean.toFixed(1)} img/s (mean of ${before[threads].toFixed(1)} before, ${after[threads].toFixed(1)} after): ${(ours / mean).toFixed(2)}×`);
-  }
-}
-
-if (!process.argv.includes("--anchor-only")) {
-  const c = DEFAULT_RUN;
-  await measure(`(b) DEFAULT_RUN ${c.encoder.arch} w${c.encoder.width} ${c.encoder.stem}, ${c.imageSize}×${c.imageSize}×${c.channels}, batch ${c.batchSize}`, c, REPS);
-  await measure("tiny (byol bench)", BENCH_STEP_RUN, REPS);
-  await setBackend("cpu");
-  await measure("tiny (byol bench)", BENCH_STEP_RUN, 2);
-}
+console.log(JSON.stringify({ machine, summary }));

@@ -27,6 +27,23 @@ describe("byol bench", () => {
     }
   }, 300_000);
 
+  it("--step default --json prints the step contract: config, build, threads, phases, load, cpu", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "default", "--threads", "2", "--reps", "1", "--json"], { cwd: repoRoot, encoding: "utf8", timeout: 280_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    expect(Object.keys(r).sort()).toEqual(["backend", "build", "config", "cpu", "imagesPerSecond", "load", "node", "phases", "threads"]);
+    expect(r).toMatchObject({ config: "default", backend: "wasm", threads: 2 });
+    expect(["simd", "scalar"]).toContain(r.build);
+    expect(Object.keys(r.phases).sort()).toEqual(["augment", "ema", "gradients", "optimizer", "total"]);
+    for (const ms of Object.values(r.phases) as number[]) expect(ms).toBeGreaterThan(0);
+    expect(r.phases.total).toBeGreaterThanOrEqual(r.phases.gradients);
+    expect(r.imagesPerSecond).toBeCloseTo((64 * 1000) / r.phases.total, 6);
+    expect(r.load).toHaveLength(3);
+    const bad = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "huge"], { cwd: repoRoot, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--step.*anchor.*default/);
+  }, 300_000);
+
   it("--help describes the flags", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--help"], { cwd: repoRoot, encoding: "utf8" });
     expect(run.status).toBe(0);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
 import type { BYOL } from "../src/byol";
-import { normalizationOf, policyOf } from "../src/cli/common";
+import { normalizationOf, policyOf } from "../src/train/setup";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { LabelledImageSet } from "../src/data/types";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
 import type { BYOL } from "../src/byol";
-import { policyOf } from "../src/cli/common";
+import { policyOf } from "../src/train/setup";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { BatchPosition } from "../src/data/batches";
 import { restoreCheckpoint, serializeCheckpoint } from "../src/train/checkpoint";

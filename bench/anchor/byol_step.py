@@ -3,7 +3,10 @@
 # greyscale tiled to 3 channels, its default augmentations (one parameter draw per batch), both views
 # concatenated through online and target, projector/predictor Linear-BN-ReLU-Linear (4096 -> 256),
 # symmetric 2 - 2cos loss, Adam 3e-4, EMA 0.99. Prints one JSON line of median phase times.
-# Run: /usr/bin/python3 bench/anchor/byol_step.py [--batch 128] [--steps 10] [--threads 2]
+# --net small-cnn: byol-ts' default network with the same layers instead (conv3x3(w)-BN-ReLU,
+# conv3x3/2(2w)-BN-ReLU, conv3x3/2(4w)-BN-ReLU, then the tap: global average or a GxG grid pool),
+# 28x28x1, projector/predictor 1024 -> 128, Adam; the same augmentations on one channel.
+# Run: /usr/bin/python3 bench/anchor/byol_step.py [--net resnet18|small-cnn] [--batch 128] [--steps 10] [--threads 2]
 import argparse, copy, json, time
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.transforms as T
@@ -13,25 +16,44 @@ p = argparse.ArgumentParser()
 p.add_argument("--batch", type=int, default=128)
 p.add_argument("--steps", type=int, default=10)
 p.add_argument("--threads", type=int, default=2)
+p.add_argument("--net", choices=["resnet18", "small-cnn"], default="resnet18")
+p.add_argument("--width", type=int, default=32)
+p.add_argument("--grid", type=int, default=0, help="small-cnn tap: 0 = global average pool, G = GxG grid")
+p.add_argument("--hidden", type=int, default=4096)
+p.add_argument("--proj", type=int, default=256)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 
-def mlp(dim, hidden=4096, out=256):
+def mlp(dim, hidden=a.hidden, out=a.proj):
     return nn.Sequential(nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out))
 
-encoder = resnet18(weights=None)
-encoder.fc = nn.Identity()  # the avgpool output, flattened: what hidden_layer='avgpool' returns
-online = nn.Sequential(encoder, mlp(512))
-predictor = mlp(256)
+def small_cnn(w, grid):
+    layers, c = [], 1
+    for i, m in enumerate((1, 2, 4)):
+        layers += [nn.Conv2d(c, w * m, 3, stride=1 if i == 0 else 2, padding=1, bias=False), nn.BatchNorm2d(w * m), nn.ReLU(inplace=True)]
+        c = w * m
+    # 7x7 -> GxG with byol-ts' windows (side 7 - (G-1)*floor(7/G), stride floor(7/G))
+    pool = nn.AdaptiveAvgPool2d(1) if grid == 0 else nn.AvgPool2d(7 - (grid - 1) * (7 // grid), 7 // grid)
+    return nn.Sequential(*layers, pool, nn.Flatten()), c * max(grid, 1) ** 2
+
+channels = 3 if a.net == "resnet18" else 1
+if a.net == "resnet18":
+    encoder = resnet18(weights=None)
+    encoder.fc = nn.Identity()  # the avgpool output, flattened: what hidden_layer='avgpool' returns
+    features = 512
+else:
+    encoder, features = small_cnn(a.width, a.grid)
+online = nn.Sequential(encoder, mlp(features))
+predictor = mlp(a.proj)
 target = copy.deepcopy(online).requires_grad_(False)
 opt = torch.optim.Adam(list(online.parameters()) + list(predictor.parameters()), lr=3e-4)
 augment = nn.Sequential(
     T.RandomApply([T.ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.3), T.RandomGrayscale(p=0.2), T.RandomHorizontalFlip(),
     T.RandomApply([T.GaussianBlur((3, 3), (1.0, 2.0))], p=0.2), T.RandomResizedCrop((28, 28)),
-    T.Normalize(mean=torch.tensor([0.485, 0.456, 0.406]), std=torch.tensor([0.229, 0.224, 0.225])))
+    T.Normalize(mean=torch.tensor([0.485, 0.456, 0.406][:channels]), std=torch.tensor([0.229, 0.224, 0.225][:channels])))
 # noise images stand in for Fashion-MNIST (speed does not depend on content)
-images = torch.randint(0, 256, (4 * a.batch, 1, 28, 28), dtype=torch.uint8).float().div(255).repeat(1, 3, 1, 1)
+images = torch.randint(0, 256, (4 * a.batch, 1, 28, 28), dtype=torch.uint8).float().div(255).repeat(1, channels, 1, 1)
 
 def loss_fn(x, y):
     return 2 - 2 * (F.normalize(x, dim=-1) * F.normalize(y, dim=-1)).sum(dim=-1)
@@ -60,5 +82,5 @@ for step in range(a.steps + 2):  # two untimed warm-up steps
             phases[k].append(1000 * v)
 
 med = {k: sorted(v)[len(v) // 2] for k, v in phases.items()}
-print(json.dumps({"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "steps": a.steps,
+print(json.dumps({"torch": torch.__version__, "net": a.net, "threads": a.threads, "batch": a.batch, "steps": a.steps,
                   "ms": med, "imagesPerSecond": a.batch * 1000 / med["total"]}))

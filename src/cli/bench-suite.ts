@@ -10,9 +10,10 @@ import type { BYOL } from "../byol";
 import type { ImageSet } from "../data/types";
 import { byolLossTensor } from "../loss";
 import { DEFAULT_RUN, type RunConfig } from "../train/config";
-import { buildLearner } from "../train/setup";
+import { buildLearner, policyOf } from "../train/setup";
 import { uniformArray, uniformGenerator } from "../util/random";
-import { policyOf, say } from "./common";
+import { say } from "./common";
+import { BENCH_STEP_RUN, medianMs, syntheticImages, timeSteps, type StepTimes } from "../bench/step";
 
 /** One measurement: a kernel or a step, one implementation, on one backend. */
 export interface BenchRow {
@@ -38,90 +39,10 @@ export interface BenchReport {
   rows: BenchRow[];
 }
 
-/** Median phase times of a training step, in milliseconds. */
-export interface StepTimes {
-  /** Both views of the batch (our augmentation kernels) and their upload as tensors. */
-  augment: number;
-  /** Forward of both views through online and target, the loss, and backward. */
-  gradients: number;
-  /** The optimizer update. */
-  optimizer: number;
-  /** The target's moving average. */
-  ema: number;
-  /** The whole step (median of per-step sums, not the sum of medians). */
-  total: number;
-  samples: number;
-}
-
-/**
- * The small run `byol bench` trains on every backend: the default recipe with a width-4 small CNN
- * and batch 16, so that tfjs' cpu backend (naive filter gradients: ~3 s per step) stays in budget.
- */
-export const BENCH_STEP_RUN: RunConfig = {
-  ...DEFAULT_RUN,
-  encoder: { arch: "small-cnn", width: 4, stem: "cifar" },
-  batchSize: 16,
-  projectionSize: 64,
-  projectionHiddenSize: 256,
-  totalSteps: 100,
-};
-
 /** Floats of a ResNet-18 at width 64 (torchvision's): the moving average's usual load. */
 const EMA_FLOATS = 11_689_512;
 /** Parameter tensors the EMA floats are split into (a ResNet-18 has 62). */
 const EMA_TENSORS = 62;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Median wall time of `fn` over `reps` calls after one warm-up call, in milliseconds. */
-export function medianMs(fn: () => void, reps: number): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
-
-/** Deterministic noise images (speed does not depend on content), uint8 NHWC. */
-export function syntheticImages(n: number, side: number, channels: number, seed = 1): ImageSet {
-  const next = uniformGenerator(seed);
-  const images = Uint8Array.from({ length: n * side * side * channels }, () => Math.floor(next() * 256));
-  return { images, n, height: side, width: side, channels, classes: [] };
-}
-
-/**
- * Times `reps` training steps of `learner` on batches of `batchSize` drawn from `data` (after one
- * untimed step: kernel set-up, optimizer slots, and the first moving average, which cannot blend in
- * place while the fresh target still shares the online weights' data).
- */
-export function timeSteps(learner: BYOL, augmenter: Augmenter, data: ImageSet, batchSize: number, reps: number): StepTimes {
-  augmenter.setImages(data.images, data);
-  const phases: number[][] = [[], [], [], [], []];
-  for (let k = 0; k <= reps; k++) {
-    const indices = Array.from({ length: batchSize }, (_, i) => (k * batchSize + i) % data.n);
-    const t0 = performance.now();
-    const { view1, view2, shape } = augmenter.views(indices, k);
-    const [v1, v2] = [tf.tensor4d(view1, shape), tf.tensor4d(view2, shape)];
-    const t1 = performance.now();
-    const { loss, grads, monitors } = learner.computeGradients(v1, v2);
-    loss.dataSync();
-    const t2 = performance.now();
-    learner.applyGradients(grads);
-    // backends that queue work (webgl) finish it before the clock stops
-    grads[0]?.dataSync();
-    const t3 = performance.now();
-    learner.updateMovingAverage(learner.tau());
-    const t4 = performance.now();
-    tf.dispose([v1, v2, loss, monitors, ...grads]);
-    if (k === 0) continue;
-    [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0].forEach((d, i) => phases[i].push(d));
-  }
-  const [augment, gradients, optimizer, ema, total] = phases.map(median);
-  return { augment, gradients, optimizer, ema, total, samples: reps };
-}
 
 /** A target/online parameter set of EMA_FLOATS floats in EMA_TENSORS tensors on the active backend. */
 function emaPairs(): Array<[tf.Variable, tf.Tensor]> {

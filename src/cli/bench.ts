@@ -1,16 +1,35 @@
-// `byol bench`: a training step and the kernels on every backend that works here, as one table.
-import { parse } from "./args";
+// `byol bench`: a training step and the kernels on every backend that works here, as one table; or,
+// with --step, one configuration's step on one backend as a JSON object other tools can read.
+import { choice, num, parse } from "./args";
+import { BACKEND_FLAGS, startBackend } from "./common";
 
 export const BENCH_HELP = `byol bench — kernels and a BYOL training step on every backend that works here
 
-  --json     print the table as JSON
-  --quick    fewer repetitions`;
+  --json            print the table as JSON
+  --quick           fewer repetitions
+  --step NAME       instead: time the training step of one configuration, anchor (byol-pytorch's
+                    ResNet-18 w64, 28×28×3, batch 128) or default (DEFAULT_RUN), on --backend
+                    with --threads kernel threads; with --json one object {config, backend, build,
+                    threads, imagesPerSecond, phases: {augment, gradients, optimizer, ema, total}
+                    (median ms per step), load, cpu, node}
+  --reps N          steps timed with --step (default 5, after one untimed)
+  --backend NAME    auto | wasm | cpu (with --step)
+  --threads N       byol-ts kernel threads on wasm (with --step; default: the cores, up to 4)`;
 
 /** Runs `byol bench`; returns the exit code. */
 export async function benchCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, { json: { type: "boolean" }, quick: { type: "boolean" } });
+  const v = parse(argv, { json: { type: "boolean" }, quick: { type: "boolean" }, step: { type: "string" }, reps: { type: "string" }, ...BACKEND_FLAGS });
   if (v.help) {
     console.log(BENCH_HELP);
+    return 0;
+  }
+  const step = choice(v, "step", ["anchor", "default"] as const);
+  if (step) {
+    const info = await startBackend(v);
+    const { benchStep } = await import("../bench/step");
+    const r = await benchStep(step, num(v, "reps", { min: 1, integer: true }) ?? 5, { backend: info.name, build: info.name !== "wasm" ? "none" : info.simd ? "simd" : "scalar", threads: info.kernelThreads });
+    if (v.json) console.log(JSON.stringify(r));
+    else console.log(`${r.config} on ${r.backend} (${r.build}, ${r.threads} thread(s)): ${r.imagesPerSecond.toFixed(1)} img/s; median ms per step: ${Object.entries(r.phases).map(([k, x]) => `${k} ${x.toFixed(1)}`).join(", ")}; load ${r.load.join(" ")}`);
     return 0;
   }
   const { runBench, printBench } = await import("./bench-suite");

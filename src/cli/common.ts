@@ -2,8 +2,6 @@
 // learner rebuilt from a checkpoint.
 import { availableParallelism } from "node:os";
 import { setBackend, type BackendInfo, type BackendName } from "../backend";
-import { resolveViewPolicy } from "../augment/policy";
-import { byolPaper, byolPytorch } from "../augment/policy";
 import type { BYOL } from "../byol";
 import { loadFashionMnist } from "../data/fashion-mnist";
 import type { LabelledImageSet } from "../data/types";
@@ -32,19 +30,6 @@ export async function startBackend(v: Record<string, unknown>): Promise<BackendI
   const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
   say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads})` : ""}`);
   return info;
-}
-
-/** The augmentation policy pair a run config names. */
-export function policyOf(config: RunConfig) {
-  const preset = config.augment.preset === "byol-pytorch" ? byolPytorch : byolPaper;
-  return preset({ ...config.augment.overrides, cropScale: config.augment.cropScale });
-}
-
-/** The per-channel normalization the run's first view applies (used to embed raw images). */
-export function normalizationOf(config: RunConfig): { mean: number[]; std: number[] } {
-  const sizes = { channels: config.channels, inHeight: config.imageSize, inWidth: config.imageSize, outHeight: config.imageSize, outWidth: config.imageSize };
-  const n = resolveViewPolicy("view1", policyOf(config).view1, sizes).normalize;
-  return n ? { mean: [...n.mean], std: [...n.std] } : { mean: new Array(config.channels).fill(0), std: new Array(config.channels).fill(1) };
 }
 
 /** Fashion-MNIST's train and test files (`limit` caps the training images; 0 = all). */

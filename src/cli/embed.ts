@@ -6,7 +6,8 @@ import { pca } from "../eval/pca";
 import { umapEmbed } from "../eval/umap";
 import { writeEmbeddings } from "../eval/write-embeddings";
 import { choice, num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
+import { normalizationOf } from "../train/setup";
 
 export const EMBED_HELP = `byol embed — write the online representation of Fashion-MNIST images, projected to a few dimensions
 

@@ -6,7 +6,8 @@ import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { linearProbeAccuracy } from "../eval/linear-probe";
 import { num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
+import { normalizationOf } from "../train/setup";
 
 export const EVAL_HELP = `byol eval — kNN and linear-probe accuracy of a checkpoint's online encoder on Fashion-MNIST
 

@@ -11,11 +11,11 @@ import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
 import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
-import { buildLearner, evaluateKnn } from "../train/setup";
+import { buildLearner, evaluateKnn, normalizationOf, policyOf } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { Trainer } from "../train/trainer";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, normalizationOf, policyOf, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
 import { evaluate, printEvaluation } from "./evaluate";
 
 export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels are used only to report accuracy)

@@ -1,6 +1,7 @@
 // Builds a run's pieces from its configuration: encoder, learner, augmentation, evaluation. The CLI,
 // the browser demo and `--resume` share this, so a checkpoint's config rebuilds the same networks.
 import * as tf from "@tensorflow/tfjs";
+import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
 import { BYOL } from "../byol";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
@@ -36,6 +37,19 @@ export async function buildLearner(config: RunConfig): Promise<BYOL> {
     learningRate: config.learningRate,
     seed: config.seed,
   });
+}
+
+/** The augmentation policy pair a run config names. */
+export function policyOf(config: RunConfig) {
+  const preset = config.augment.preset === "byol-pytorch" ? byolPytorch : byolPaper;
+  return preset({ ...config.augment.overrides, cropScale: config.augment.cropScale });
+}
+
+/** The per-channel normalization the run's first view applies (used to embed raw images). */
+export function normalizationOf(config: RunConfig): { mean: number[]; std: number[] } {
+  const sizes = { channels: config.channels, inHeight: config.imageSize, inWidth: config.imageSize, outHeight: config.imageSize, outWidth: config.imageSize };
+  const n = resolveViewPolicy("view1", policyOf(config).view1, sizes).normalize;
+  return n ? { mean: [...n.mean], std: [...n.std] } : { mean: new Array(config.channels).fill(0), std: new Array(config.channels).fill(1) };
 }
 
 /** Options of {@link evaluateKnn}. */
