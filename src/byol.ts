@@ -477,8 +477,7 @@ export class BYOL {
   dispose(): void {
     this.augmenter.dispose();
     this.optimizer.dispose();
-    // the tapped models share the caller's layers: disposing them only drops their references
-    const tapped = [...this.taps.values(), ...(this.onlineEncoder !== this.encoderModel ? [this.onlineEncoder] : [])];
-    for (const m of [this.onlineProjector, this.predictor, this.targetEncoder, this.targetProjector, ...tapped]) m?.dispose();
+    // the tapped encoders hold no weights of their own: their layers are the caller's encoder's
+    for (const m of [this.onlineProjector, this.predictor, this.targetEncoder, this.targetProjector]) m?.dispose();
   }
 }
