@@ -25,6 +25,7 @@ import { Trainer } from "../src/train/trainer";
 const RUN: RunConfig = {
   ...DEFAULT_RUN,
   encoder: { arch: "resnet18", width: 16, stem: "cifar", zeroInitResidual: true },
+  tap: "avgpool",
   totalSteps: 60,
   limit: 2000,
   seed: 0,

@@ -55,16 +55,18 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
 /** Options of {@link evaluateKnn}. */
 export interface KnnEvalOptions {
   normalization: { mean: number[]; std: number[] };
+  /** The tap to embed at (default the learner's representation). */
+  tap?: string;
   k?: number;
   temperature?: number;
 }
 
 /** kNN accuracy of the online representation: `bank` features vote for each `query` image. */
 export async function evaluateKnn(learner: BYOL, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
-  const embed = async (set: ImageSet): Promise<Matrix> => ({
-    data: (await learner.embed(set, { normalization: options.normalization })).representation,
-    shape: [set.n, learner.representationSize],
-  });
+  const embed = async (set: ImageSet): Promise<Matrix> => {
+    const { representation } = await learner.embed(set, { normalization: options.normalization, tap: options.tap });
+    return { data: representation, shape: [set.n, representation.length / set.n] };
+  };
   const numClasses = Math.max(bank.classes.length, 1 + Math.max(...bank.labels));
   return knnAccuracy(await embed(bank), bank.labels, await embed(query), query.labels, {
     k: options.k ?? 200,
