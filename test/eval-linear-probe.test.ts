@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { fitLinearProbe, linearProbeAccuracy, predictLinearProbe, type Matrix } from "../src/index";
 import { readIdx } from "../src/node";
 import { randn, rng } from "./helpers";
+import { itFull } from "./tier";
 
 /** Gaussian blobs around well separated class centres. */
 function blobs(n: number, f: number, classes: number, spread: number, seed: number, centreSeed = seed): { x: Matrix; y: Int32Array } {
@@ -120,7 +121,7 @@ describe("linear probe", () => {
 });
 
 describe("linear probe on Fashion-MNIST raw pixels (wasm backend)", () => {
-  it("5k train / 2k test reaches a sane accuracy (full data: 83.5%)", async () => {
+  itFull("5k train / 2k test reaches a sane accuracy (full data: 83.5%)", async () => {
     await tf.setBackend("wasm");
     const dir = "/usr/share/datasets/fashion-mnist";
     const pixels = (file: string, n: number): Matrix => ({ data: Float32Array.from(readIdx(join(dir, file)).data.subarray(0, n * 784), (v) => v / 255), shape: [n, 784] });

@@ -8,6 +8,7 @@ import { batchParts, type ConvGeometry } from "../bindings/tfjs-wasm/conv";
 import { kernelHelpers } from "../bindings/tfjs-wasm/threads";
 import { setBackend } from "../src/backend";
 import { randn, relL2 } from "./helpers";
+import { itFull } from "./tier";
 
 /** A convolution's output, input and filter gradients, and three products, on the active backend. */
 function work(n: number): Float32Array[] {
@@ -36,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => setBackend("wasm"));
 
 describe("convolution kernels on helper threads", () => {
-  it.each([2, 3])("%i threads give one thread's results, the same on every run, leaking nothing", async (threads) => {
+  itFull.each([2, 3])("%i threads give one thread's results, the same on every run, leaking nothing", async (threads) => {
     const info = await setBackend("wasm", { kernelThreads: threads });
     expect(info.kernelThreads).toBe(threads);
     expect(kernelHelpers()).toHaveLength(threads - 1);
