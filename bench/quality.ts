@@ -7,13 +7,10 @@
 // The JSON argument: steps, every (kNN every N steps), limit (training images = kNN bank), queries
 // (test images), k (list of kNN neighbour counts), backend, and run (overrides of DEFAULT_RUN, merged one level deep).
 import { setBackend, type BackendName } from "../src/backend";
-import { createAugmenter } from "../src/augment/augmenter";
-import { normalizationOf, policyOf } from "../src/train/setup";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { knnAccuracy } from "../src/eval/knn";
-import { buildLearner } from "../src/train/setup";
-import { Trainer } from "../src/train/trainer";
+import { buildLearner, createTrainer, normalizationOf } from "../src/train/setup";
 
 const arg = JSON.parse(process.argv[2] ?? "{}");
 const { steps = 60, every = 20, limit = 2000, queries = 1000, k = [200, 20], backend = "wasm" } = arg;
@@ -27,10 +24,7 @@ await setBackend(backend as BackendName);
 const train = await loadFashionMnist({ split: "train", limit });
 const test = await loadFashionMnist({ split: "test", limit: queries });
 const learner = await buildLearner(run);
-const augmenter = await createAugmenter({ policy: policyOf(run), outSize: run.imageSize, channels: run.channels as 1 | 3, seed: run.seed });
-augmenter.setImages(train.images, train);
-const lr = { base: run.learningRate, warmupSteps: run.warmupSteps, totalSteps: run.totalSteps };
-const trainer = new Trainer({ learner, data: train, views: augmenter, batchSize: run.batchSize, seed: run.seed, learningRate: lr });
+const trainer = await createTrainer(run, learner, train);
 const normalization = normalizationOf(run);
 /** kNN accuracy for each k (the first is the headline). */
 const knn = async (): Promise<number[]> => {

@@ -9,16 +9,13 @@
 // run (overrides of DEFAULT_RUN, merged one level deep). Prints one JSON line per evaluation and a
 // summary line with images/s (load-dependent; quality is not).
 import { loadavg } from "node:os";
-import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
-import { normalizationOf, policyOf } from "../src/train/setup";
 import { heldOutSplit, subset } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { ImageSet, LabelledImageSet } from "../src/data/types";
 import { knnAccuracy } from "../src/eval/knn";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
-import { buildLearner } from "../src/train/setup";
-import { Trainer } from "../src/train/trainer";
+import { buildLearner, createTrainer, normalizationOf } from "../src/train/setup";
 
 const arg = JSON.parse(process.argv[2] ?? "{}");
 const { steps = 1500, every = 250, taps = ["avgpool", "grid2", "grid3"], threads = 1 } = arg;
@@ -35,10 +32,7 @@ const test = await loadFashionMnist({ split: "test" });
 const bank = subset(train, heldOutSplit(train.n, 10_000, run.seed + 1).heldOut) as LabelledImageSet;
 const queries = subset(test, heldOutSplit(test.n, 2_000, run.seed + 2).heldOut) as LabelledImageSet;
 const learner = await buildLearner(run);
-const augmenter = await createAugmenter({ policy: policyOf(run), outSize: run.imageSize, channels: run.channels as 1 | 3, seed: run.seed });
-augmenter.setImages(train.images, train);
-const lr = { base: run.learningRate, warmupSteps: run.warmupSteps, totalSteps: run.totalSteps };
-const trainer = new Trainer({ learner, data: train, views: augmenter, batchSize: run.batchSize, seed: run.seed, learningRate: lr });
+const trainer = await createTrainer(run, learner, train);
 const normalization = normalizationOf(run);
 
 async function monitor(): Promise<Record<string, number>> {

@@ -4,15 +4,13 @@
 // the step and leaves every weight as it was.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
 import type { BYOL } from "../src/byol";
-import { normalizationOf, policyOf } from "../src/train/setup";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { LabelledImageSet } from "../src/data/types";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
-import { buildLearner, evaluateKnn } from "../src/train/setup";
-import { Trainer } from "../src/train/trainer";
+import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../src/train/setup";
+import type { Trainer } from "../src/train/trainer";
 
 /**
  * The test's recipe: ResNet-18 width 16 with the CIFAR stem and zero-init residuals (torchvision's
@@ -56,12 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 /** A trainer over the 2,000 training images with the run's augmentation and schedule. */
-async function trainerFor(learner: BYOL, run: RunConfig): Promise<Trainer> {
-  const augmenter = await createAugmenter({ policy: policyOf(run), outSize: run.imageSize, channels: run.channels as 1 | 3, seed: run.seed });
-  augmenter.setImages(train.images, train);
-  const learningRate = { base: run.learningRate, warmupSteps: run.warmupSteps, totalSteps: run.totalSteps };
-  return new Trainer({ learner, data: train, views: augmenter, batchSize: run.batchSize, seed: run.seed, learningRate });
-}
+const trainerFor = (learner: BYOL, run: RunConfig): Promise<Trainer> => createTrainer(run, learner, train);
 
 const knn = (learner: BYOL) => Promise.all(KS.map((k) => evaluateKnn(learner, train, test, { normalization: normalizationOf(RUN), k })));
 const pct = (a: number[]) => a.map((x) => (100 * x).toFixed(1) + "%").join(" / ");

@@ -7,16 +7,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createAugmenter } from "../src/augment/augmenter";
 import { setBackend } from "../src/backend";
 import type { BYOL } from "../src/byol";
-import { policyOf } from "../src/train/setup";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { BatchPosition } from "../src/data/batches";
 import { restoreCheckpoint, serializeCheckpoint } from "../src/train/checkpoint";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
-import { buildLearner } from "../src/train/setup";
-import { Trainer } from "../src/train/trainer";
+import { buildLearner, createTrainer } from "../src/train/setup";
 import { byol, checkpointTensors, DATA, haveData, lossCurve } from "./cli-run";
 
 afterAll(async () => {
@@ -46,12 +43,7 @@ describe.skipIf(!haveData)("resume on wasm, default network", () => {
       await setBackend("wasm", { kernelThreads: threads });
       const data = await loadFashionMnist({ path: DATA, split: "train", limit: 512 });
       const config: RunConfig = { ...DEFAULT_RUN, totalSteps: 20, limit: 512 };
-      const trainer = async (learner: BYOL, position?: BatchPosition) => {
-        const views = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: 1, seed: config.seed });
-        views.setImages(data.images, data);
-        const lr = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
-        return new Trainer({ learner, data, views, batchSize: config.batchSize, seed: config.seed, learningRate: lr, position });
-      };
+      const trainer = (learner: BYOL, position?: BatchPosition) => createTrainer(config, learner, data, position);
       const straight = await buildLearner(config);
       const ts = await trainer(straight);
       for (let i = 0; i < 5; i++) ts.step();

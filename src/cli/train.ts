@@ -3,7 +3,6 @@
 import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createAugmenter } from "../augment/augmenter";
 import type { BYOL } from "../byol";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
 import type { LabelledImageSet } from "../data/types";
@@ -11,9 +10,8 @@ import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
 import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
-import { buildLearner, evaluateKnn, normalizationOf, policyOf } from "../train/setup";
+import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
-import { Trainer } from "../train/trainer";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
 import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
 import { evaluate, printEvaluation } from "./evaluate";
@@ -137,10 +135,7 @@ export async function train(argv: string[]): Promise<number> {
   const a = config.encoder;
   say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, ${learner.representationSize}-d representation (${config.tap ?? "avgpool"}), projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
 
-  const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
-  augmenter.setImages(data.images, data);
-  const lr = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
-  const trainer = new Trainer({ learner, data, views: augmenter, batchSize: config.batchSize, seed: config.seed, learningRate: lr, position });
+  const trainer = await createTrainer(config, learner, data, position);
 
   // kNN monitor: a fixed 10k bank from the training images, 2k test queries
   const bank = subset(data, heldOutSplit(data.n, Math.min(10_000, data.n), config.seed + 1).heldOut) as LabelledImageSet;
@@ -188,8 +183,7 @@ export async function train(argv: string[]): Promise<number> {
         // fix the run length from the speed of steps 4–6 (not the kNN monitor run before them)
         const perStep = timedMs / 60_000 / 3;
         config.totalSteps = Math.max(7, done + Math.floor((minutes - minutesNow()) / (perStep * 1.1)));
-        learner.setTotalSteps(config.totalSteps);
-        lr.totalSteps = config.totalSteps;
+        trainer.setTotalSteps(config.totalSteps);
         bar?.setTotal(config.totalSteps);
       }
       const entry: (typeof history)[number] = { step: done, loss: r.loss, zStd: r.zStd, minutes: minutesNow() };

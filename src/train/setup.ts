@@ -2,13 +2,16 @@
 // the browser demo and `--resume` share this, so a checkpoint's config rebuilds the same networks.
 import * as tf from "@tensorflow/tfjs";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
+import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";
+import type { BatchPosition } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
 import { smallCnn } from "../nets/small-cnn";
 import type { RunConfig } from "./config";
+import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
 export function buildEncoder(config: RunConfig): tf.LayersModel {
@@ -50,6 +53,18 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
   const sizes = { channels: config.channels, inHeight: config.imageSize, inWidth: config.imageSize, outHeight: config.imageSize, outWidth: config.imageSize };
   const n = resolveViewPolicy("view1", policyOf(config).view1, sizes).normalize;
   return n ? { mean: [...n.mean], std: [...n.std] } : { mean: new Array(config.channels).fill(0), std: new Array(config.channels).fill(1) };
+}
+
+/**
+ * The trainer of a run: `learner` over `data` with the config's augmentation (seeded), batch size,
+ * data order and learning-rate schedule, from `position` (a checkpoint's) or the start.
+ * `trainer.dispose()` frees the augmenter.
+ */
+export async function createTrainer(config: RunConfig, learner: BYOL, data: ImageSet, position?: BatchPosition): Promise<Trainer> {
+  const views = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
+  views.setImages(data.images, data);
+  const learningRate = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
+  return new Trainer({ learner, data, views, batchSize: config.batchSize, seed: config.seed, learningRate, position });
 }
 
 /** Options of {@link evaluateKnn}. */

@@ -9,6 +9,8 @@ import { learningRateAt, type LrSchedule } from "./schedules";
 /** Produces the two augmented views of a batch (normalized float32 NHWC at the learner's size). */
 export interface ViewSource {
   views(indices: Uint32Array, step: number): { view1: Float32Array; view2: Float32Array };
+  /** Frees what the source holds (kernel memory of an augmenter). */
+  dispose?(): void;
 }
 
 /** Options of {@link Trainer}. */
@@ -54,6 +56,17 @@ export class Trainer {
   /** The position of the next batch. */
   get position(): BatchPosition {
     return { ...this.next };
+  }
+
+  /** Binds both schedules — the learning rate here, τ in the learner — to the run's real length. */
+  setTotalSteps(total: number): void {
+    this.options.learner.setTotalSteps(total);
+    this.options.learningRate.totalSteps = total;
+  }
+
+  /** Frees the view source (not the learner). */
+  dispose(): void {
+    this.options.views.dispose?.();
   }
 
   /** Runs one optimizer step on the next batch. */
