@@ -2,10 +2,10 @@
 // to predict a target network's projection of another view of the same image; the target
 // (encoder' → projector') is an exponential moving average of the online weights.
 import * as tf from "@tensorflow/tfjs";
-import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
 import { createAugmenter, type Augmenter, type AugmentFn } from "./augment/augmenter";
 import { byolPaper, type PolicyPair, type ViewPolicy } from "./augment/policy";
 import type { ImageSet } from "./data/types";
+import { blendTargets } from "./ema";
 import { byolLossTensor } from "./loss";
 import { mlpHead, simsiamProjector } from "./nets/mlp";
 import { encoderOutputSize, representationModel, type EncoderFn } from "./nets/tap";
@@ -384,16 +384,11 @@ export class BYOL {
   }
 
   /**
-   * target ← τ·target + (1 − τ)·online over every trainable parameter of encoder and projector. On
-   * wasm one kernel call blends all pairs; other backends use tfjs ops.
+   * target ← τ·target + (1 − τ)·online over every trainable parameter of encoder and projector
+   * (src/ema.ts: one kernel call on wasm, tfjs ops elsewhere).
    */
   private blendTarget(tau: number): void {
-    const rest = emaBlendWasm(this.emaPairs, tau);
-    // 1 − τ in float32 arithmetic, as the kernel computes it: both paths agree bit for bit
-    const a = 1 - Math.fround(tau);
-    tf.tidy(() => {
-      for (const [t, o] of rest) t.assign(tf.add(tf.mul(t, tau), tf.mul(o, a)));
-    });
+    blendTargets(this.emaPairs, tau);
   }
 
   /**

@@ -14,6 +14,7 @@ export type { ResNetOptions, ResNetDepth, SmallCnnOptions, HeadOptions, HiddenLa
 export { loadTorchvisionWeights, exportTorchvisionWeights } from "./io/torchvision";
 export type { LoadTorchvisionOptions, ExportTorchvisionOptions } from "./io/torchvision";
 export { emaBlend, emaBlendMany, EmaBuffers } from "../bindings/ema";
+export { blendTargets, type TargetPair } from "./ema";
 export { cosineLoss, byolLoss } from "../bindings/loss";
 export type { CosineLossResult, ByolLossResult } from "../bindings/loss";
 export { byolLossTensor, normalizedCosineLossTf } from "./loss";
