@@ -46,7 +46,12 @@ export async function learnerFromCheckpoint(dir: string): Promise<{ learner: BYO
   const info = readCheckpointInfo(bytes, path);
   const config = info.config as RunConfig | undefined;
   if (!config || typeof config !== "object" || !config.encoder) throw new Error(`${path}: checkpoint has no run configuration`);
-  const learner = await buildLearner(config);
+  let learner: BYOL;
+  try {
+    learner = await buildLearner(config);
+  } catch (e) {
+    throw new Error(`${path}: the checkpoint's run configuration does not build: ${(e as Error).message}`);
+  }
   restoreCheckpoint(learner, bytes, path);
   return { learner, config, info, path };
 }

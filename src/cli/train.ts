@@ -113,9 +113,15 @@ export async function train(argv: string[]): Promise<number> {
     if (given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
     const r = await learnerFromCheckpoint(out);
     ({ learner, config } = r);
+    const corrupt = (field: string) => new Error(`${r.path}: checkpoint metadata is corrupted (info.${field} is ${JSON.stringify(r.info[field]) ?? "missing"})`);
+    const p = r.info.position as { epoch?: unknown; batch?: unknown } | undefined;
+    if (!p || !Number.isSafeInteger(p.epoch) || !Number.isSafeInteger(p.batch) || (p.epoch as number) < 0 || (p.batch as number) < 0) throw corrupt("position");
+    position = p as { epoch: number; batch: number };
+    if (!Array.isArray(r.info.history ?? [])) throw corrupt("history");
     history = (r.info.history as typeof history) ?? [];
-    position = r.info.position as { epoch: number; batch: number };
-    elapsedBefore = (r.info.elapsedMs as number) ?? 0;
+    const elapsed = r.info.elapsedMs ?? 0;
+    if (typeof elapsed !== "number" || !(elapsed >= 0)) throw corrupt("elapsedMs");
+    elapsedBefore = elapsed;
     say(`resuming ${r.path} at step ${learner.steps} of ${config.totalSteps}`);
   } else {
     if (existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
@@ -123,6 +129,9 @@ export async function train(argv: string[]): Promise<number> {
     learner = await buildLearner(config);
   }
   const { train: data, test } = await loadData(v.data as string | undefined, config.limit);
+  if (position && position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
+    throw new Error(`${checkpointPath(out)}: checkpoint metadata is corrupted (info.position batch ${position.batch} is past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch)`);
+  }
   if (!v.resume) {
     const epochSteps = batchesPerEpoch(data.n, config.batchSize);
     if (epochSteps === 0) throw new UsageError(`--batch ${config.batchSize} is larger than the ${data.n} training images`);

@@ -49,12 +49,22 @@ export async function serializeCheckpoint(learner: BYOL, info: CheckpointInfo): 
 /** Reads the metadata of a checkpoint without touching any learner. `source` names the file. */
 export function readCheckpointInfo(bytes: Uint8Array, source: string): CheckpointInfo & { optimizerStep: number } {
   const { metadata } = parseSafetensors(bytes, source);
-  if (metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${source}: not a byol-ts checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected ${CHECKPOINT_FORMAT})`);
+  if (typeof metadata !== "object" || metadata === null || metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${source}: not a byol-ts checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected ${CHECKPOINT_FORMAT})`);
+  let info: unknown;
   try {
-    return JSON.parse(metadata.info);
+    info = JSON.parse(metadata.info);
   } catch {
     throw new Error(`${source}: checkpoint metadata is corrupted (info is not JSON)`);
   }
+  const bad = (field: string, value: unknown): never => {
+    throw new Error(`${source}: checkpoint metadata is corrupted (info.${field} is ${JSON.stringify(value) ?? String(value)})`);
+  };
+  if (info === null || typeof info !== "object" || Array.isArray(info)) return bad("", info);
+  const i = info as Record<string, unknown>;
+  for (const field of ["step", "optimizerStep"]) {
+    if (!Number.isSafeInteger(i[field]) || (i[field] as number) < 0) bad(field, i[field]);
+  }
+  return i as CheckpointInfo & { optimizerStep: number };
 }
 
 /**
