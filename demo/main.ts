@@ -3,6 +3,8 @@
 // `window.byolDemo.run(options)` drives it without the form (the browser tests and the benchmark).
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+// the page offers WebGPU: an app that wants it imports the backend (byol-ts does not bundle it)
+import "@tensorflow/tfjs-backend-webgpu";
 import { FASHION_MNIST_STATS, batchStream, gatherImages, knnAccuracy, pca, setBackend, type BackendInfo, type LabelledImageSet } from "../src/index";
 import type { BYOL } from "../src/byol";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
@@ -72,6 +74,8 @@ function runConfig(o: DemoOptions): RunConfig {
     ...DEFAULT_RUN, encoder: { arch: o.encoder, width: o.width, stem: "cifar" }, imageSize: o.imageSize, batchSize: o.batchSize,
     projectionSize: o.projectionSize, projectionHiddenSize: o.projectionHiddenSize, learningRate: o.learningRate,
     warmupSteps: o.warmupSteps, totalSteps: o.steps, seed: o.seed,
+    // the default 3×3 grid needs a last feature map of at least 3×3 (both encoders: from 24 px up)
+    tap: o.imageSize >= 24 ? DEFAULT_RUN.tap : "avgpool",
   };
 }
 

@@ -50,12 +50,16 @@ const NAMES: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"]
 
 const isNode = () => typeof process !== "undefined" && typeof process.versions?.node === "string";
 
+const WEBGPU_PACKAGE: string = "@tensorflow/tfjs-backend-webgpu";
+
 /** Loads the tfjs package that registers `name`, if it is not registered yet. */
 async function load(name: Exclude<BackendName, "auto">): Promise<void> {
   if (tf.findBackendFactory(name)) return;
   if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
-  // webgpu is an optional peer dependency: absent means unavailable
-  if (name === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
+  // webgpu is an optional peer dependency: a specifier bundlers do not resolve at build time, so an
+  // app without the package builds; an app that wants WebGPU imports the package itself (which
+  // registers the backend, found above) or maps the name (import maps, Node)
+  if (name === "webgpu") await import(/* @vite-ignore */ WEBGPU_PACKAGE);
 }
 
 /** Quick capability checks, so 'auto' does not try a backend bound to fail. */
@@ -82,7 +86,8 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
     reason = `: ${(e as Error)?.message ?? String(e)}`;
   }
   if (!ok || tf.getBackend() !== name) {
-    const hint = name === "wasm" ? " (browsers: serve tfjs-backend-wasm's .wasm files and call setWasmPaths)" : "";
+    const hint = name === "wasm" ? " (browsers: serve tfjs-backend-wasm's .wasm files and call setWasmPaths)"
+      : name === "webgpu" ? ` (bundled apps: import "${WEBGPU_PACKAGE}" before setBackend)` : "";
     throw new Error(`byol-ts setBackend: the '${name}' backend could not be initialised${reason}${hint}`);
   }
   if (name !== "wasm") return { name, simd: false, threads: 1, kernelThreads: 1, kernels: "tfjs" };
