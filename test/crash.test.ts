@@ -1,5 +1,5 @@
 // Crash safety of `byol train`, deterministically: the checkpoint writer's fault-injection point
-// (BYOL_CHECKPOINT_PAUSE) stops the second checkpoint write in each window — temp file half
+// (BYOL_CHECKPOINT_FAULT) stops the second checkpoint write in each window — temp file half
 // written, fully written before fsync, synced before the rename, renamed before the folder's fsync —
 // and SIGKILL lands there every time; the last checkpoint on disk loads and `--resume` continues the
 // uninterrupted loss curve bit for bit. And one run per output folder: a live run's lock refuses a
@@ -35,7 +35,7 @@ describe.skipIf(!haveData)("crash windows of the checkpoint writer", () => {
         killed = true;
         child.kill("SIGKILL");
       }
-    }, { BYOL_CHECKPOINT_PAUSE: `${stage}:2` });
+    }, { BYOL_CHECKPOINT_FAULT: `pause:${stage}:2` });
     expect(killed, first.stderr).toBe(true);
     expect(first.code).toBe(null); // killed, not exited
     // the second write (step 6) counts only once renamed; before that the first (step 3) stands

@@ -15,30 +15,37 @@ export function checkpointPath(dirOrFile: string): string {
 const STAGES: readonly WriteStage[] = ["partial", "written", "synced", "renamed"];
 
 /**
- * Fault injection for crash tests, off unless BYOL_CHECKPOINT_PAUSE is set: `STAGE:N` makes the N-th
- * checkpoint write of this process stop at STAGE (partial: half the temporary file written;
- * written: all of it, before fsync; synced: before the rename; renamed: before the folder's fsync),
- * say `checkpoint writer paused at STAGE` on stderr and block, so a test's SIGKILL lands in that
- * window every time.
+ * Fault injection for crash tests, off unless BYOL_CHECKPOINT_FAULT is set to `ACTION:STAGE:N`: the
+ * N-th checkpoint write of this process, at STAGE (partial: half the temporary file written;
+ * written: all of it, before fsync; synced: before the rename; renamed: before the folder's
+ * fsync), either pauses — says `checkpoint writer paused at STAGE` on stderr and blocks, so a
+ * test's SIGKILL lands in that window every time — or fails as the disk would (`enospc`, `eio`).
  */
-function pauseHook(): StageHook | undefined {
-  const spec = process.env.BYOL_CHECKPOINT_PAUSE;
+function faultHook(): StageHook | undefined {
+  const spec = process.env.BYOL_CHECKPOINT_FAULT;
   if (!spec) return undefined;
-  const [stage, n] = spec.split(":");
-  if (!STAGES.includes(stage as WriteStage) || !(Number(n) >= 1)) throw new Error(`BYOL_CHECKPOINT_PAUSE must be STAGE:N with STAGE one of ${STAGES.join(", ")}, got ${JSON.stringify(spec)}`);
+  const [action, stage, n] = spec.split(":");
+  if (!ACTIONS.includes(action) || !STAGES.includes(stage as WriteStage) || !(Number(n) >= 1)) {
+    throw new Error(`BYOL_CHECKPOINT_FAULT must be ACTION:STAGE:N with ACTION one of ${ACTIONS.join(", ")} and STAGE one of ${STAGES.join(", ")}, got ${JSON.stringify(spec)}`);
+  }
   if (++writes !== Number(n)) return undefined;
   return (at) => {
     if (at !== stage) return;
+    if (action !== "pause") {
+      const code = action.toUpperCase();
+      throw Object.assign(new Error(`${code}: ${code === "ENOSPC" ? "no space left on device" : "i/o error"} (injected at ${at})`), { code });
+    }
     process.stderr.write(`checkpoint writer paused at ${at}\n`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000);
   };
 }
+const ACTIONS = ["pause", "enospc", "eio"];
 let writes = 0;
 
 /** Writes checkpoint bytes atomically into `dirOrFile`. */
 export function writeCheckpointFile(dirOrFile: string, bytes: Uint8Array): string {
   const path = checkpointPath(dirOrFile);
-  writeAtomic(path, bytes, "checkpoint", pauseHook());
+  writeAtomic(path, bytes, "checkpoint", faultHook());
   return path;
 }
 
