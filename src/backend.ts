@@ -6,7 +6,7 @@ import { initKernels, type KernelBuild } from "../bindings/loader";
 import { prepareBridge, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { CONV_KERNELS } from "../bindings/tfjs-wasm/conv";
 import { setKernelThreads } from "../bindings/tfjs-wasm/threads";
-import { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered } from "../bindings/tfjs-wasm/register";
+import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
 
 /** A backend to run on; `'auto'` picks the fastest that works here. */
 export type BackendName = "auto" | "wasm" | "webgl" | "webgpu" | "cpu";
@@ -125,9 +125,4 @@ export async function setBackend(name: BackendName = "auto", options: SetBackend
     }
   }
   throw new Error(`byol-ts setBackend('auto'): no backend could be initialised:\n${failures.join("\n")}`);
-}
-
-/** True while byol-ts' wasm kernels are installed in tfjs. */
-export function byolWasmKernelsActive(): boolean {
-  return wasmKernelsRegistered();
 }

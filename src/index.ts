@@ -5,7 +5,7 @@ export { parseSafetensors, readSafetensors, writeSafetensors } from "./io/safete
 export type { SafeTensor, SafeTensorInput, SafetensorsDtype, SafetensorsFile } from "./io/safetensors";
 export { parseIdx, parseIdxAsync, gunzipIdx, isGzip } from "./data/idx";
 export type { IdxArray } from "./data/idx";
-export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, imageBytes, shuffledIndices, splitHeldOut, subset } from "./data/batches";
+export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, imageBytes, shuffledIndices, subset } from "./data/batches";
 export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./data/batches";
 export { resizeBilinear } from "./data/resize";
 export type { ImageSet, LabelledImageSet } from "./data/types";
@@ -32,7 +32,7 @@ export { pca } from "./eval/pca";
 export type { PcaOptions, PcaResult } from "./eval/pca";
 export { umapEmbed } from "./eval/umap";
 export type { UmapOptions } from "./eval/umap";
-export { setBackend, byolWasmKernelsActive } from "./backend";
+export { setBackend } from "./backend";
 export type { BackendInfo, BackendName, SetBackendOptions } from "./backend";
 export { imageSetFromRgba, rgbaOfImage } from "./data/rgba";
 export type { RgbaImage, RgbaSetOptions } from "./data/rgba";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, shuffledIndices, splitHeldOut, subset, type ImageSet } from "../src/index";
+import { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, shuffledIndices, subset, type ImageSet } from "../src/index";
 
 const take = <T>(g: Generator<T>, k: number): T[] => Array.from({ length: k }, () => g.next().value as T);
 
@@ -91,8 +91,9 @@ describe("gatherImages and subset", () => {
     expect(s.images[0]).toBe(36);
   });
 
-  it("splitHeldOut gives disjoint labelled sets that together are the original", () => {
-    const { train, heldOut } = splitHeldOut(set, 2, 9);
+  it("subset of a heldOutSplit gives disjoint labelled sets that together are the original", () => {
+    const split = heldOutSplit(set.n, 2, 9);
+    const [train, heldOut] = [subset(set, split.train), subset(set, split.heldOut)];
     expect([train.n, heldOut.n]).toEqual([3, 2]);
     const seen = [...train.labels!, ...heldOut.labels!].sort();
     expect(seen).toEqual([0, 1, 2, 3, 4]);

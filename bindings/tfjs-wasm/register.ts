@@ -20,11 +20,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
 
 let registered = false;
 
-/** True while our kernels are registered. */
-export function wasmKernelsRegistered(): boolean {
-  return registered;
-}
-
 /** Registers our wasm kernels (idempotent). Needs `initKernels()` to have run before they execute. */
 export function registerWasmKernels(): void {
   if (registered) return;

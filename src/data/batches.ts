@@ -121,12 +121,3 @@ export function subset<T extends ImageSet>(set: T, indices: ArrayLike<number>): 
   const labels = set.labels && Uint8Array.from(indices, (k) => set.labels![k]);
   return { ...set, n: indices.length, images: gatherImages(set, indices), labels };
 }
-
-/**
- * Splits an image set into the part to train on and `count` held-out samples (chosen by `seed`,
- * see {@link heldOutSplit}) kept for labelled monitoring that training never sees. Both are copies.
- */
-export function splitHeldOut<T extends ImageSet>(set: T, count: number, seed: number): { train: T; heldOut: T } {
-  const split = heldOutSplit(set.n, count, seed);
-  return { train: subset(set, split.train), heldOut: subset(set, split.heldOut) };
-}
