@@ -116,5 +116,8 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--batch must be an integer ≥ 2.*"zero"/);
     expect((await byol(["frobnicate"])).code).toBe(2);
+    const version = await byol(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^byol-ts \d+\.\d+\.\d+$/);
   });
 });

@@ -1,5 +1,6 @@
 // The `byol` command: dispatches to the subcommands, prints errors as one clear line, sets the exit
 // code (2 for usage errors, 1 for failures, 130 when interrupted).
+import pkg from "../../package.json" with { type: "json" };
 import { UsageError } from "./args";
 import { benchCommand, BENCH_HELP } from "./bench";
 import { embedCommand, EMBED_HELP } from "./embed";
@@ -15,7 +16,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
 
 const HELP = `byol — BYOL self-supervised learning (Grill et al. 2020) in TypeScript
 
-usage: byol <command> [flags]     (byol <command> --help for its flags)
+usage: byol <command> [flags]     (byol <command> --help for its flags; byol --version)
 
   train   train on Fashion-MNIST with a progress bar, then report kNN and linear-probe accuracy
   eval    kNN and linear-probe accuracy of a checkpoint
@@ -25,6 +26,10 @@ usage: byol <command> [flags]     (byol <command> --help for its flags)
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v") {
+    console.log(`byol-ts ${pkg.version}`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(HELP);
     return name ? 0 : 2;
