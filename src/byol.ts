@@ -49,6 +49,11 @@ export interface BYOLOptions {
   optimizer?: OptimizerConfig;
   /** Learning rate when the caller does not pass one per step (3e-4). */
   learningRate?: number;
+  /**
+   * The predictor's learning rate as a multiple of the others' (1). A faster predictor tracks the
+   * optimal predictor sooner, which speeds short runs (Tian et al. 2021, DirectPred; BYOL's appendix).
+   */
+  predictorLearningRateScale?: number;
   /** Loss implementation: our kernel (`'kernel'`), tfjs ops (`'tfjs'`), or `'auto'` by backend. */
   lossImpl?: "kernel" | "tfjs" | "auto";
   /** Seed for the heads' initialization (the encoder's weights are the caller's). */
@@ -119,8 +124,8 @@ async function cloneModel(model: tf.LayersModel, name: string): Promise<tf.Layer
 }
 
 /** Biases and normalization parameters take no LARS adaptation or weight decay (rank ≤ 1). */
-function paramsOf(prefix: string, model: tf.LayersModel): Param[] {
-  return model.trainableWeights.map((w) => ({ name: `${prefix}.${w.originalName}`, variable: w.read() as tf.Variable, adapt: w.shape.length > 1 }));
+function paramsOf(prefix: string, model: tf.LayersModel, lrScale = 1): Param[] {
+  return model.trainableWeights.map((w) => ({ name: `${prefix}.${w.originalName}`, variable: w.read() as tf.Variable, adapt: w.shape.length > 1, lrScale }));
 }
 
 /**
@@ -163,7 +168,7 @@ export class BYOL {
     this.params = [
       ...(this.onlineEncoder ? paramsOf("online.encoder", this.onlineEncoder) : []),
       ...paramsOf("online.projector", this.onlineProjector),
-      ...paramsOf("predictor", this.predictor),
+      ...paramsOf("predictor", this.predictor, o.predictorLearningRateScale),
     ];
     this.emaPairs = [];
     if (this.targetEncoder && this.onlineEncoder && this.targetProjector) {
@@ -187,11 +192,13 @@ export class BYOL {
       useMomentum: options.useMomentum ?? true,
       optimizer: options.optimizer ?? { name: "adam" },
       learningRate: options.learningRate ?? 3e-4,
+      predictorLearningRateScale: options.predictorLearningRateScale ?? 1,
       lossImpl: options.lossImpl ?? "auto",
       seed: options.seed ?? 0,
     };
     if (!Number.isInteger(o.imageSize) || o.imageSize < 1) throw new Error(`imageSize must be a positive integer, got ${options.imageSize}`);
     if (o.channels !== 1 && o.channels !== 3) throw new Error(`channels must be 1 or 3, got ${options.channels}`);
+    if (!(o.predictorLearningRateScale > 0 && Number.isFinite(o.predictorLearningRateScale))) throw new Error(`predictorLearningRateScale must be a positive number, got ${options.predictorLearningRateScale}`);
     if (!(o.movingAverageDecay >= 0 && o.movingAverageDecay <= 1)) throw new Error(`movingAverageDecay must be in [0, 1], got ${o.movingAverageDecay}`);
 
     let onlineEncoder: tf.LayersModel | null = null;

@@ -11,25 +11,29 @@ export interface SmallCnnOptions {
   channels?: number;
   /** Channels of the first stage (×2 and ×4 after); default 16. Features: 4·width. */
   width?: number;
+  /** Convolutions in each downsampled stage (the first strided, the rest 3×3 stride 1); default 1. */
+  depth?: number;
   seed?: number;
   name?: string;
 }
 
 /**
- * conv3×3(width) → BN → ReLU → conv3×3/2(2w) → BN → ReLU → conv3×3/2(4w) → BN → ReLU → avgpool.
- * Layers `conv1..3`, `bn1..3`, `avgpool`; output [N, 4·width].
+ * conv3×3(width) → BN → ReLU → conv3×3/2(2w) → BN → ReLU → conv3×3/2(4w) → BN → ReLU → avgpool,
+ * with `depth − 1` more conv3×3-BN-ReLU after each strided one. Layers `conv1..n`, `bn1..n`,
+ * `avgpool`; output [N, 4·width].
  */
 export function smallCnn(options: SmallCnnOptions): tf.LayersModel {
-  const { inputSize, channels = 1, width = 16 } = options ?? ({} as SmallCnnOptions);
-  for (const [k, v] of Object.entries({ inputSize, channels, width })) {
+  const { inputSize, channels = 1, width = 16, depth = 1 } = options ?? ({} as SmallCnnOptions);
+  for (const [k, v] of Object.entries({ inputSize, channels, width, depth })) {
     if (!(Number.isInteger(v) && v > 0)) throw new Error(`smallCnn: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
   }
   const seed = seeder(options.seed);
   const input = tf.input({ shape: [inputSize, inputSize, channels], name: "input" });
   let x = input;
-  [1, 2, 4].forEach((mult, i) => {
+  const convs = [{ mult: 1, stride: 1 }, ...[2, 4].flatMap((mult) => Array.from({ length: depth }, (_, j) => ({ mult, stride: j === 0 ? 2 : 1 })))];
+  convs.forEach(({ mult, stride }, i) => {
     const n = i + 1;
-    x = conv2d(x, { filters: width * mult, kernel: 3, stride: i === 0 ? 1 : 2, name: `conv${n}`, seed });
+    x = conv2d(x, { filters: width * mult, kernel: 3, stride, name: `conv${n}`, seed });
     x = relu(batchNorm(x, `bn${n}`), `relu${n}`);
   });
   const out = tf.layers.globalAveragePooling2d({ name: "avgpool" }).apply(x) as tf.SymbolicTensor;

@@ -8,8 +8,11 @@ export type EncoderArch = "resnet18" | "resnet34" | "resnet50" | "small-cnn";
 
 /** A complete, JSON-serializable description of a run. */
 export interface RunConfig {
-  /** `zeroInitResidual`: ResNet blocks start as their shortcuts (see `ResNetOptions`); default false. */
-  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean };
+  /**
+   * `zeroInitResidual`: ResNet blocks start as their shortcuts (see `ResNetOptions`); default false.
+   * `depth`: the small CNN's convolutions per downsampled stage (see `SmallCnnOptions`); default 1.
+   */
+  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean; depth?: number };
   /**
    * The representation y: the encoder layer the projector reads and evaluation embeds (`avgpool`,
    * the global pool, or `gridG`, the last feature map pooled to G×G); default `avgpool`.
@@ -26,6 +29,8 @@ export interface RunConfig {
   useMomentum: boolean;
   optimizer: OptimizerConfig;
   learningRate: number;
+  /** The predictor's learning rate as a multiple of `learningRate`; default 1. */
+  predictorLrScale?: number;
   warmupSteps: number;
   batchSize: number;
   /** Optimizer steps of the whole run (binds the τ and LR schedules). */

@@ -14,6 +14,8 @@ export interface Param {
   variable: tf.Variable;
   /** Biases and BatchNorm parameters are excluded from LARS adaptation and weight decay. */
   adapt: boolean;
+  /** Multiplies the learning rate for this parameter (1). */
+  lrScale?: number;
 }
 
 /** Optimizer state: named tensors (one per slot per parameter) plus the step counter. */
@@ -47,13 +49,14 @@ export class Optimizer {
     return v;
   }
 
-  /** Updates every parameter from its gradient with learning rate `lr`. */
-  apply(params: Param[], grads: tf.Tensor[], lr: number): void {
+  /** Updates every parameter from its gradient with learning rate `baseLr` (times its `lrScale`). */
+  apply(params: Param[], grads: tf.Tensor[], baseLr: number): void {
     if (params.length !== grads.length) throw new Error(`optimizer: ${params.length} parameters but ${grads.length} gradients`);
     this.t++;
     const c = this.config;
     tf.tidy(() => {
       params.forEach((p, i) => {
+        const lr = baseLr * (p.lrScale ?? 1);
         let g = grads[i];
         const w = p.variable;
         const wd = p.adapt ? c.weightDecay ?? 0 : 0;

@@ -15,12 +15,12 @@ import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
 export function buildEncoder(config: RunConfig): tf.LayersModel {
-  const { arch, width, stem, zeroInitResidual } = config.encoder;
+  const { arch, width, stem, zeroInitResidual, depth } = config.encoder;
   const common = { inputSize: config.imageSize, channels: config.channels, width, seed: config.seed };
-  if (arch === "small-cnn") return smallCnn(common);
-  const depth = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[arch];
-  if (!depth) throw new Error(`unknown encoder architecture ${JSON.stringify(arch)}: use resnet18, resnet34, resnet50 or small-cnn`);
-  return resnet(depth, { ...common, stem, zeroInitResidual });
+  if (arch === "small-cnn") return smallCnn({ ...common, depth });
+  const layers = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[arch];
+  if (!layers) throw new Error(`unknown encoder architecture ${JSON.stringify(arch)}: use resnet18, resnet34, resnet50 or small-cnn`);
+  return resnet(layers, { ...common, stem, zeroInitResidual });
 }
 
 /** The learner for a config (fresh weights from its seed). */
@@ -38,6 +38,7 @@ export async function buildLearner(config: RunConfig): Promise<BYOL> {
     useMomentum: config.useMomentum,
     optimizer: config.optimizer,
     learningRate: config.learningRate,
+    predictorLearningRateScale: config.predictorLrScale ?? 1,
     seed: config.seed,
   });
 }
