@@ -44,6 +44,14 @@ describe("BYOL learner", () => {
     learner.dispose();
   });
 
+  it("predictorLearningRateScale speeds the predictor alone", async () => {
+    const learner = await create({ predictorLearningRateScale: 10 });
+    const scales = new Set(learner.parameters.map((p) => `${p.name.split(".")[0]}:${p.lrScale}`));
+    expect([...scales].sort()).toEqual(["online:1", "predictor:10"]);
+    learner.dispose();
+    await expect(create({ predictorLearningRateScale: 0 })).rejects.toThrow(/predictorLearningRateScale must be a positive number, got 0/);
+  });
+
   it("SimSiam mode (useMomentum: false) trains with no target, and refuses updateMovingAverage", async () => {
     const learner = await create({ useMomentum: false });
     expect(learner.networks.target).toBeNull();

@@ -29,6 +29,19 @@ describe("optimizers", () => {
     opt.dispose();
   });
 
+  it("a parameter's lrScale multiplies its learning rate (SGD and Adam), others keep the base rate", () => {
+    const [a, b] = [param("a", [1, 1]), param("b", [1, 1])];
+    a.lrScale = 10;
+    new Optimizer({ name: "sgd", momentum: 0 }).apply([a, b], [tf.tensor1d([1, -1]), tf.tensor1d([1, -1])], 0.01);
+    expect(Array.from(a.variable.dataSync())).toEqual([Math.fround(0.9), Math.fround(1.1)]);
+    expect(Array.from(b.variable.dataSync())).toEqual([Math.fround(0.99), Math.fround(1.01)]);
+    const [c, d] = [param("c", [0]), param("d", [0])];
+    c.lrScale = 4;
+    new Optimizer({ name: "adam" }).apply([c, d], [tf.tensor1d([1]), tf.tensor1d([1])], 0.01); // first Adam step moves by lr
+    expect(c.variable.dataSync()[0]).toBeCloseTo(-0.04, 6);
+    expect(d.variable.dataSync()[0]).toBeCloseTo(-0.01, 6);
+  });
+
   it("SGD without momentum is w − lr·g; LARS scales adapted params by the trust ratio only", () => {
     const p = param("w", [3, 4]);
     new Optimizer({ name: "sgd", momentum: 0 }).apply([p], [tf.tensor1d([1, 1])], 0.5);

@@ -128,6 +128,16 @@ describe("smallCnn", () => {
     expect((m.apply(x, { training: true }) as tf.Tensor).shape).toEqual([2, 32]);
     expect((m.predict(x) as tf.Tensor).shape).toEqual([2, 32]);
   });
+
+  it("depth adds stride-1 convolutions after each strided one, keeping the 7×7 map and the output size", () => {
+    const m = smallCnn({ inputSize: 28, channels: 1, width: 4, depth: 2 });
+    const convs = m.layers.filter((l) => /^conv\d+$/.test(l.name));
+    expect(convs.map((l) => [l.name, (l.outputShape as number[]).slice(1)])).toEqual([
+      ["conv1", [28, 28, 4]], ["conv2", [14, 14, 8]], ["conv3", [14, 14, 8]], ["conv4", [7, 7, 16]], ["conv5", [7, 7, 16]],
+    ]);
+    expect(m.outputs[0].shape).toEqual([null, 16]);
+    expect(() => smallCnn({ inputSize: 28, depth: 0 })).toThrow(/smallCnn: depth must be a positive integer, got 0/);
+  });
 });
 
 describe("representation tap", () => {
