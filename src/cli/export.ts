@@ -68,7 +68,10 @@ function exportTorchvision(encoder: tf.LayersModel, config: RunConfig, step: num
   } catch (e) {
     throw new Error(`${source}: the ${config.encoder.arch} encoder cannot be written as a torchvision state dict: ${(e as Error).message}`);
   }
-  const metadata = { format: "byol-ts/torchvision@1", source, step: String(step), encoder: JSON.stringify(config.encoder), channels: String(config.channels), tap: config.tap ?? "avgpool" };
+  const metadata = {
+    format: "byol-ts/torchvision@1", source, step: String(step), encoder: JSON.stringify(config.encoder), channels: String(config.channels),
+    imageSize: String(config.imageSize), tap: config.tap ?? "avgpool", normalization: JSON.stringify(normalizationOf(config)),
+  };
   writeAtomic(out, writeSafetensors(tensors, metadata), "torchvision weights");
   return `${Object.keys(tensors).length} tensors; load with ${torchModule(config)}, strict=True`;
 }
