@@ -5,12 +5,14 @@ import { UsageError } from "./args";
 import { benchCommand, BENCH_HELP } from "./bench";
 import { embedCommand, EMBED_HELP } from "./embed";
 import { evalCommand, EVAL_HELP } from "./evaluate";
+import { exportCommand, EXPORT_HELP } from "./export";
 import { train, TRAIN_HELP } from "./train";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   train: { run: train, help: TRAIN_HELP },
   eval: { run: evalCommand, help: EVAL_HELP },
   embed: { run: embedCommand, help: EMBED_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
 };
 
@@ -21,6 +23,7 @@ usage: byol <command> [flags]     (byol <command> --help for its flags; byol --v
   train   train on Fashion-MNIST with a progress bar, then report kNN and linear-probe accuracy
   eval    kNN and linear-probe accuracy of a checkpoint
   embed   write a checkpoint's embedding of the images, projected to 3-D (CSV, JSON, .npy)
+  export  write a checkpoint's encoder for tfjs (model.json) or PyTorch (torchvision state dict)
   bench   kernels and a training step on every backend that works here`;
 
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
