@@ -1,4 +1,5 @@
 import { defineConfig, type Options } from "tsup";
+import { bundlePage } from "./src/view/bundle-page";
 
 const external = [/^@tensorflow\//];
 
@@ -18,8 +19,11 @@ const cli: Options = {
   sourcemap: true,
   target: "node20",
   platform: "node",
-  external,
+  // esbuild bundles the embedding view's page only when the CLI runs from source
+  external: [...external, "esbuild"],
   banner: { js: "#!/usr/bin/env node" },
+  // the page script of `byol embed --html`, built in, so the CLI needs no bundler at run time
+  define: { __BYOL_VIEW_PAGE__: JSON.stringify(bundlePage("src/view/page.ts")) },
 };
 
 export default defineConfig([library, cli]);

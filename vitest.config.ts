@@ -8,6 +8,7 @@ const FULL_ONLY = [
   "test/learning.test.ts",
   "test/cli.test.ts",
   "test/cli-bench.test.ts",
+  "test/embed-html.test.ts",
   "test/crash.test.ts",
   "test/resume-wasm.test.ts",
   "test/package.test.ts",

@@ -12,7 +12,7 @@ import { learningRateAt } from "../src/train/schedules";
 import { buildLearner } from "../src/train/setup";
 import { CLASSES, loadSplit } from "./data";
 import { drawLineChart } from "./line-chart";
-import { Scatter3D } from "./scatter3d";
+import { Scatter3D } from "../src/view/scatter3d";
 
 /** What a demo run trains, on what, and how often it evaluates. */
 export interface DemoOptions {
@@ -57,7 +57,7 @@ const DEFAULTS: DemoOptions = {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = (text: string) => ($("status").textContent = text);
 const scatter = new Scatter3D($<HTMLCanvasElement>("scatter"), CLASSES);
-scatter.draw();
+scatter.setPoints(new Float32Array(0), null, "test embeddings (PCA → 3-D) appear after the first evaluation");
 let stopRequested = false;
 let running = false;
 let learner: BYOL | null = null;

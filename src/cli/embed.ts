@@ -5,6 +5,7 @@ import type { LabelledImageSet } from "../data/types";
 import { pca } from "../eval/pca";
 import { umapEmbed } from "../eval/umap";
 import { writeEmbeddings } from "../eval/write-embeddings";
+import { writeEmbeddingView } from "../view/embedding-view";
 import { choice, num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
 import { normalizationOf } from "../train/setup";
@@ -13,6 +14,7 @@ export const EMBED_HELP = `byol embed — write the online representation of Fas
 
   --checkpoint DIR   run directory (or its checkpoint.safetensors)
   --out FILE         .csv, .json or .npy (labels and class names go to CSV/JSON)
+  --html FILE        also (or only) a self-contained 3-D view: rotate, point at images, click for neighbours
   --dims K           output dimensions (default 3); 0 writes the full representation
   --method NAME      pca | umap (default pca; UMAP on many points takes minutes)
   --split NAME       test | train (default test)
@@ -24,7 +26,7 @@ export const EMBED_HELP = `byol embed — write the online representation of Fas
 /** Runs `byol embed`; returns the exit code. */
 export async function embedCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    checkpoint: { type: "string" }, out: { type: "string" }, dims: { type: "string" }, method: { type: "string" },
+    checkpoint: { type: "string" }, out: { type: "string" }, html: { type: "string" }, dims: { type: "string" }, method: { type: "string" },
     split: { type: "string" }, limit: { type: "string" }, data: { type: "string" }, ...BACKEND_FLAGS,
   });
   if (v.help) {
@@ -33,9 +35,13 @@ export async function embedCommand(argv: string[]): Promise<number> {
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
   const out = v.out as string | undefined;
-  if (!out || !/\.(csv|json|npy)$/i.test(out)) throw new UsageError(`--out must name a .csv, .json or .npy file, got ${JSON.stringify(out ?? null)}`);
+  const html = v.html as string | undefined;
+  if (html !== undefined && !/\.html?$/i.test(html)) throw new UsageError(`--html must name a .html file, got ${JSON.stringify(html)}`);
+  if (out === undefined && html === undefined) throw new UsageError("--out FILE or --html FILE is required");
+  if (out !== undefined && !/\.(csv|json|npy)$/i.test(out)) throw new UsageError(`--out must name a .csv, .json or .npy file, got ${JSON.stringify(out)}`);
   const dims = num(v, "dims", { min: 0, integer: true }) ?? 3;
   const method = choice(v, "method", ["pca", "umap"] as const) ?? "pca";
+  if (html !== undefined && dims !== 3) throw new UsageError(`--html draws 3-D: --dims must be 3, got ${dims}`);
   const split = choice(v, "split", ["test", "train"] as const) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
   await startBackend(v);
@@ -51,7 +57,13 @@ export async function embedCommand(argv: string[]): Promise<number> {
     say(`projecting ${set.n} × ${learner.representationSize} to ${dims}-D with ${method.toUpperCase()}`);
     projected = method === "pca" ? pca(full, dims).projected : umapEmbed(full, { dims, seed: config.seed });
   }
-  writeEmbeddings(out, projected, { labels: set.labels, classes: set.classes });
-  say(`wrote ${out}: ${set.n} rows × ${projected.shape[1]} dims`);
+  if (out !== undefined) {
+    writeEmbeddings(out, projected, { labels: set.labels, classes: set.classes });
+    say(`wrote ${out}: ${set.n} rows × ${projected.shape[1]} dims`);
+  }
+  if (html !== undefined) {
+    await writeEmbeddingView(html, { set, representation: full, projected, method, caption: `${set.n} ${split} images of ${v.checkpoint}, ${method.toUpperCase()} → 3-D` });
+    say(`wrote ${html}: a 3-D view of ${set.n} images`);
+  }
   return 0;
 }
