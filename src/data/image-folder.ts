@@ -86,7 +86,7 @@ function isLoop(dir: string, seen: Set<string>, skip: (message: string) => void)
     seen.add(real);
     return false;
   }
-  skip(`${dir}: symlink loop (leads back to ${real}), skipped`);
+  skip(`${dir}: leads to a folder already visited, ${real} (a symlink loop or a second name), skipped`);
   return true;
 }
 
@@ -142,7 +142,8 @@ export function imageFileInto(file: string, prep: ImagePrep, out: Uint8Array): v
 /**
  * Loads the PNG/JPEG images of `dir`. When `dir` holds sub-folders instead of images, each
  * sub-folder is a class (sorted names → labels 0, 1, …) holding the images anywhere below it;
- * symlinked folders are followed, each real folder once. Files are checked by their header before
+ * symlinked folders are followed, each real folder once (under the first name met in sorted
+ * order; a later name of it, e.g. a symlink loop, is reported and skipped). Files are checked by their header before
  * decoding (a file claiming more than `maxPixels` is refused unread). An empty folder, a folder
  * mixing images and class folders, or a folder with no usable image throws an error naming it; a
  * bad file throws or, with `onSkip`, is reported and skipped.
