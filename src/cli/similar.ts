@@ -44,10 +44,16 @@ export async function similarCommand(argv: string[]): Promise<number> {
   say(`embedding ${set.n} images and the query`);
   const [bank, one] = [await learner.embed(set, { normalization }), await learner.embed({ ...set, images: image, n: 1, labels: undefined }, { normalization })];
   const index = new SimilarityIndex({ data: bank.representation, shape: [set.n, learner.representationSize] }, data.files);
-  // the query itself, under any name (a file gone since loading is not it)
+  // the query itself is left out under any name (a file gone since loading is not it)
   const self = realpathSync(query);
-  const isQuery = (file: string) => file === query || realpathSync.native(file, { encoding: "utf8" }) === self;
-  const results = index.query(one.representation, { k, exclude: (file) => { try { return isQuery(file); } catch { return false; } } }).map((r) => ({ path: r.key, similarity: r.similarity }));
+  const realpath = (file: string) => {
+    try {
+      return realpathSync(file);
+    } catch {
+      return file;
+    }
+  };
+  const results = index.query(one.representation, { k, exclude: (file) => realpath(file) === self }).map((r) => ({ path: r.key, similarity: r.similarity }));
   if (v.json) console.log(JSON.stringify({ query, results }));
   else for (const r of results) console.log(`${r.similarity.toFixed(4)}  ${r.path}`);
   return 0;
