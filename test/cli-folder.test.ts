@@ -58,6 +58,8 @@ describe.skipIf(!haveData)("byol on a folder of images", () => {
     expect(Object.keys(acc).sort()).toEqual(["knn", "linear"]);
     expect(acc.knn).toBeGreaterThan(0.2); // 10 classes: chance is 0.1
     expect(acc.linear).toBeGreaterThan(0.2);
+    expect(existsSync(join(run, "images.cache"))).toBe(true); // eval read the images train decoded
+    expect(e.stderr).toContain(`warning: ${join(tree, "0-T-shirt-top", "zero.png")}`); // its warnings replayed
 
     const csv = join(dir, "emb.csv");
     const m = await cli(embedCommand, ["--checkpoint", run, "--out", csv, "--threads", "1"]); // the run's own folder

@@ -1,6 +1,6 @@
 // Turning users' image files into training input: area resize, EXIF orientation, crop/pad, PNG
 // variants, the header check that refuses huge images unread, and every bad-file case of a folder.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -92,7 +92,7 @@ describe("bad files in a folder", () => {
     writeFileSync(join(dir, "f.webp"), Buffer.concat([Buffer.from("RIFF\x10\0\0\0WEBPVP8 "), Buffer.alloc(8)]));
     symlinkSync(join(dir, "g-loop.png"), join(dir, "g-loop.png"));
     const messages: string[] = [];
-    const set = loadImageFolder(dir, { onSkip: (m) => messages.push(m) });
+    const set = loadImageFolder(dir, { onWarning: (m) => messages.push(m) });
     expect(set.files).toEqual([join(dir, "a-good.png")]);
     expect([set.height, set.width]).toEqual([8, 8]);
     expect(messages).toHaveLength(6);
@@ -116,7 +116,7 @@ describe("bad files in a folder", () => {
     symlinkSync(join(dir, "cats"), join(dir, "cats", "inner", "back"));
     symlinkSync(join(dir, "cats"), join(dir, "dogs")); // a second name of a folder already seen (the first in sorted order wins)
     const messages: string[] = [];
-    const set = loadImageFolder(dir, { onSkip: (m) => messages.push(m) });
+    const set = loadImageFolder(dir, { onWarning: (m) => messages.push(m) });
     expect(set.classes).toEqual(["cats"]);
     expect(set.files).toEqual([join(dir, "cats", "inner", "1.png")]);
     expect(messages.sort()).toEqual(["cats/inner/back", "dogs"].map((name) => `${join(dir, name)}: leads to a folder already visited, ${join(dir, "cats")} (a symlink loop or a second name), skipped`));
@@ -124,11 +124,48 @@ describe("bad files in a folder", () => {
 
   it("stops on an empty folder and on a folder of only unreadable files", () => {
     const empty = folder("nothing");
-    expect(() => loadImageFolder(empty, { onSkip: () => {} })).toThrow(`${empty}: no PNG or JPEG images (and no class sub-folders) in this folder`);
+    expect(() => loadImageFolder(empty, { onWarning: () => {} })).toThrow(`${empty}: no PNG or JPEG images (and no class sub-folders) in this folder`);
     const bad = folder("all-bad");
     writeFileSync(join(bad, "x.png"), "");
     writeFileSync(join(bad, "y.jpg"), "nope");
-    expect(() => loadImageFolder(bad, { onSkip: () => {} })).toThrow(`${bad}: none of its 2 image files can be used (the first: ${join(bad, "x.png")}: not a PNG or JPEG image (empty file, 0 bytes))`);
+    expect(() => loadImageFolder(bad, { onWarning: () => {} })).toThrow(`${bad}: none of its 2 image files can be used (the first: ${join(bad, "x.png")}: not a PNG or JPEG image (empty file, 0 bytes))`);
+  });
+});
+
+describe("the decoded-image cache", () => {
+  it("reads a second load back instead of decoding, and decodes again when a file changes", () => {
+    const dir = folder("cached");
+    const a = join(dir, "a.png");
+    writeFileSync(a, pngBytes(6, 6, solid(6, 6, [10, 10, 10])));
+    writeFileSync(join(dir, "b.png"), pngBytes(6, 6, solid(6, 6, [20, 20, 20])));
+    writeFileSync(join(dir, "bad.png"), "");
+    const cache = join(root, "cache", "images.cache");
+    const warnings: string[] = [];
+    const load = (options = {}) => loadImageFolder(dir, { channels: "auto", cache, onWarning: (m) => warnings.push(m), ...options });
+    const first = load();
+    expect(existsSync(cache)).toBe(true);
+    expect([first.n, first.height, first.channels]).toEqual([2, 6, 3]); // RGBA files: RGB
+
+    // a.png spoiled in place, same size and time: only a cache hit still returns its pixels
+    const stat = statSync(a);
+    writeFileSync(a, new Uint8Array(readFileSync(a).length));
+    utimesSync(a, stat.atime, stat.mtime);
+    for (const again of [load(), load({ size: 6, channels: 3 })]) {
+      expect(again.images).toEqual(first.images);
+      expect(again.files).toEqual(first.files);
+    }
+    expect(warnings.filter((m) => m.startsWith(join(dir, "bad.png")))).toHaveLength(3); // replayed from the cache
+    expect(load({ size: 5 }).height).toBe(5); // another size: decoded again (a.png now skipped)
+
+    utimesSync(a, stat.atime, new Date(stat.mtimeMs + 5000));
+    warnings.length = 0;
+    expect(load().files).toEqual([join(dir, "b.png")]);
+    expect(warnings.some((m) => m.startsWith(`${a}: not a PNG or JPEG image`))).toBe(true);
+
+    writeFileSync(cache, "junk");
+    warnings.length = 0;
+    expect(load().n).toBe(1);
+    expect(warnings).toContain(`${cache}: not a valid safetensors file: 4 bytes is shorter than the 8-byte header length; decoding the images again`);
   });
 });
 

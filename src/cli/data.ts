@@ -2,13 +2,16 @@
 // PNG/JPEG images — what training reads, and the labelled train/test pair evaluation scores when
 // the data has labels (the IDX files' own split, or a seeded 20% of a class-folder tree).
 import { readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { heldOutSplit, subset } from "../data/batches";
 import { loadFashionMnist } from "../data/fashion-mnist";
 import { loadImageFolder, type ImagePrep } from "../data/image-folder";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import type { RunConfig } from "../train/config";
 import { say } from "./common";
+
+/** The decoded images of a run's folder, kept in its run directory. */
+export const IMAGE_CACHE = "images.cache";
 
 /** Share of a labelled folder held out as evaluation queries. */
 const HELD_OUT = 0.2;
@@ -35,6 +38,8 @@ export interface LoadDataOptions {
   /** A folder's image side and channels (default: the data's, see `loadImageFolder`). */
   size?: number;
   channels?: 1 | 3;
+  /** The run directory: a folder's decoded images are cached there for the next command. */
+  runDir?: string;
 }
 
 const isIdxName = (name: string) => /-idx\d-ubyte(\.gz)?$/.test(name);
@@ -63,7 +68,7 @@ export async function loadRunData(config: RunConfig, options: LoadDataOptions): 
   }
   const set = loadImageFolder(source.path!, {
     size: options.size, channels: options.channels ?? "auto", fit: source.fit, limit: options.limit || undefined, seed: config.seed,
-    onSkip: (message) => say(`warning: ${message}`),
+    onWarning: (message) => say(`warning: ${message}`), cache: options.runDir && join(options.runDir, IMAGE_CACHE),
   });
   const shape = `${set.height}×${set.width}×${set.channels}`;
   const folder = { train: set, files: set.files, prep: { height: set.height, width: set.width, channels: set.channels as 1 | 3, fit: source.fit } };

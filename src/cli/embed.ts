@@ -1,5 +1,7 @@
-// `byol embed`: the online representation of Fashion-MNIST images or an image folder, projected to a few dimensions
-// (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to look at.
+// `byol embed`: the online representation of Fashion-MNIST images or an image folder, projected to
+// a few dimensions (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to
+// look at.
+import { dirname } from "node:path";
 import { heldOutSplit, subset } from "../data/batches";
 import type { ImageSet } from "../data/types";
 import { pca } from "../eval/pca";
@@ -40,8 +42,8 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const split = choice(v, "split", ["test", "train"] as const) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
   await startBackend(v);
-  const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
-  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3 });
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
   let set: ImageSet = data.files ? data.train : data.split![split];
   if (limit && limit < set.n) set = subset(set, heldOutSplit(set.n, limit, config.seed).heldOut);
   const { representation } = await learner.embed(set, { normalization: normalizationOf(config) });

@@ -1,6 +1,7 @@
 // `byol eval`, and the final evaluation of `byol train`: with labels, kNN and linear probe of the
 // online encoder's representation (the bank / probe training images against the images scored);
 // without, how spread out it is — z-std, effective rank — and a few nearest neighbours to look at.
+import { dirname } from "node:path";
 import type { BYOL } from "../byol";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { heldOutSplit } from "../data/batches";
@@ -113,9 +114,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
   await startBackend(v);
-  const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const limit = num(v, "limit", { min: 1, integer: true }) ?? 0;
-  const data = await loadRunData(config, { path: v.data as string | undefined, limit, testLimit: limit, size: config.imageSize, channels: config.channels as 1 | 3 });
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit, testLimit: limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
   const e = await evaluate(learner, data, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed, tap: v.tap as string | undefined });
   if (v.json) console.log(JSON.stringify(jsonOf(e)));
   else printEvaluation(e);

@@ -1,7 +1,7 @@
 // `byol similar`: the images of a folder most like a query image, by cosine similarity of the
 // checkpoint's representation — the folder embedded once into an index, the query looked up in it.
 import { realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { imageFileInto } from "../data/image-folder";
 import { SimilarityIndex } from "../eval/similarity-index";
 import { normalizationOf } from "../train/setup";
@@ -33,8 +33,8 @@ export async function similarCommand(argv: string[]): Promise<number> {
   if (!kind?.isFile()) throw new UsageError(`--query ${v.query}: ${kind ? "not a file" : "no such file"}`);
   const k = num(v, "k", { min: 1, max: 10_000, integer: true }) ?? 10;
   await startBackend(v);
-  const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
-  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3 });
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
   if (!data.files || !data.prep) throw new UsageError(`--data: similar searches a folder of images; ${v.data ?? "the run's data"} is IDX data`);
   const { prep, train: set } = data;
 

@@ -152,8 +152,8 @@ export async function train(argv: string[]): Promise<number> {
     config = runConfigFrom(v);
   }
   const dataset = await loadRunData(config, v.resume
-    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3 }
-    : { limit: config.limit, ...shape });
+    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out }
+    : { limit: config.limit, ...shape, runDir: out });
   const data: ImageSet = dataset.train;
   if (!resumed) {
     // the networks take the images as loaded: a folder's size and channels may come from its files

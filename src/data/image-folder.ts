@@ -5,6 +5,7 @@ import { extname, join, resolve } from "node:path";
 import { heldOutSplit } from "./batches";
 import { decodeImageFile, MAX_IMAGE_PIXELS, readImageFileHeader } from "./decode-image";
 import { fitSquare, type SquareFit } from "./fit-square";
+import { imageCacheKey, readImageCache, writeImageCache, type CachedImages } from "./image-cache";
 import type { ImageHeader } from "./image-header";
 import { checkChannels, parseSize, rgbaInto } from "./rgba";
 import type { ImageSet } from "./types";
@@ -27,12 +28,18 @@ export interface ImageFolderOptions {
   seed?: number;
   /**
    * Called with a one-line message for each file that cannot be used (unreadable, corrupt, too
-   * large, unsupported) and for symlink loops; the file is skipped. Without it the first such
-   * file throws.
+   * large, unsupported), for symlink loops and cache faults; the file is skipped. Without it the
+   * first unusable file throws.
    */
-  onSkip?: (message: string) => void;
+  onWarning?: (message: string) => void;
   /** Files whose header claims more pixels are refused unread (default {@link MAX_IMAGE_PIXELS}). */
   maxPixels?: number;
+  /**
+   * A file to keep the decoded images in: read back instead of decoding when it holds the same
+   * files (names, sizes, modification times) loaded with the same options, else written after
+   * decoding. A corrupt or unwritable cache is reported to `onWarning` and bypassed.
+   */
+  cache?: string;
 }
 
 /** An {@link ImageSet} from a folder, with the file each image came from. */
@@ -139,35 +146,15 @@ export function imageFileInto(file: string, prep: ImagePrep, out: Uint8Array): v
   rgbaInto(prep.fit ? fitSquare(img, prep.fit) : img, prep.channels, prep.height, prep.width, out, file);
 }
 
-/**
- * Loads the PNG/JPEG images of `dir`. When `dir` holds sub-folders instead of images, each
- * sub-folder is a class (sorted names → labels 0, 1, …) holding the images anywhere below it;
- * symlinked folders are followed, each real folder once (under the first name met in sorted
- * order; a later name of it, e.g. a symlink loop, is reported and skipped). Files are checked by their header before
- * decoding (a file claiming more than `maxPixels` is refused unread). An empty folder, a folder
- * mixing images and class folders, or a folder with no usable image throws an error naming it; a
- * bad file throws or, with `onSkip`, is reported and skipped.
- */
-export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolderSet {
-  const root = resolve(dir);
-  const { fit, onSkip, maxPixels = MAX_IMAGE_PIXELS } = options;
+/** Reads the headers of `picked`, then decodes the usable files into one set (bad files: see `onWarning`). */
+function decodeImages(root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions): ImageFolderSet {
+  const { fit, onWarning, maxPixels = MAX_IMAGE_PIXELS } = options;
   let firstFault: string | undefined;
   const fault = (e: unknown) => {
-    if (!onSkip) throw e;
+    if (!onWarning) throw e;
     firstFault ??= (e as Error).message;
-    onSkip((e as Error).message);
+    onWarning((e as Error).message);
   };
-  if (options.size !== undefined) parseSize(options.size, "loadImageFolder");
-  if (options.channels !== "auto") checkChannels(options.channels ?? 3, "loadImageFolder");
-  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
-    throw new Error(`loadImageFolder: limit must be a positive integer, got ${options.limit}`);
-  }
-
-  const { entries: all, classes } = listImages(root, (m) => onSkip?.(m));
-  const picked = options.limit === undefined || options.limit >= all.length
-    ? all
-    : Array.from(heldOutSplit(all.length, options.limit, deriveSeed(options.seed ?? 0, SAMPLE_STREAM)).heldOut, (i) => all[i]);
-
   const readable: { file: string; label: number; header: ImageHeader }[] = [];
   for (const e of picked) {
     try {
@@ -207,4 +194,58 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
     classes,
     files: kept.map((e) => e.file),
   };
+}
+
+/**
+ * {@link decodeImages} through the cache file `cache`: read back when it holds the same files and
+ * options, and the size and channels asked for (or, when they are left to the files, was made so
+ * too); else decoded and stored.
+ */
+function decodeCached(cache: string, root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions): ImageFolderSet {
+  const { onWarning, size, channels = 3, fit, maxPixels = MAX_IMAGE_PIXELS } = options;
+  const key = imageCacheKey(picked.map((e) => e.file), { labels: picked.map((e) => e.label), classes, fit, maxPixels });
+  const auto = { size: size === undefined, channels: channels === "auto" };
+  const matches = ({ set, auto: made }: CachedImages) =>
+    (auto.size ? made.size : parseSize(size!, "loadImageFolder").join() === [set.height, set.width].join()) &&
+    (auto.channels ? made.channels : channels === set.channels);
+  try {
+    const hit = readImageCache(cache, key);
+    if (hit && matches(hit)) {
+      for (const m of hit.skipped) onWarning?.(m);
+      return hit.set;
+    }
+  } catch (e) {
+    onWarning?.(`${(e as Error).message}; decoding the images again`);
+  }
+  const skipped: string[] = [];
+  const set = decodeImages(root, picked, classes, { ...options, onWarning: onWarning && ((m) => (skipped.push(m), onWarning(m))) });
+  try {
+    writeImageCache(cache, key, { set, skipped, auto });
+  } catch (e) {
+    onWarning?.(`image cache not written: ${(e as Error).message}`);
+  }
+  return set;
+}
+
+/**
+ * Loads the PNG/JPEG images of `dir`. When `dir` holds sub-folders instead of images, each
+ * sub-folder is a class (sorted names → labels 0, 1, …) holding the images anywhere below it;
+ * symlinked folders are followed, each real folder once (under the first name met in sorted
+ * order; a later name of it, e.g. a symlink loop, is reported and skipped). Files are checked by
+ * their header before decoding (a file claiming more than `maxPixels` is refused unread). An empty
+ * folder, a folder mixing images and class folders, or a folder with no usable image throws an
+ * error naming it; a bad file throws or, with `onWarning`, is reported and skipped.
+ */
+export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolderSet {
+  const root = resolve(dir);
+  if (options.size !== undefined) parseSize(options.size, "loadImageFolder");
+  if (options.channels !== "auto") checkChannels(options.channels ?? 3, "loadImageFolder");
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
+    throw new Error(`loadImageFolder: limit must be a positive integer, got ${options.limit}`);
+  }
+  const { entries: all, classes } = listImages(root, (m) => options.onWarning?.(m));
+  const picked = options.limit === undefined || options.limit >= all.length
+    ? all
+    : Array.from(heldOutSplit(all.length, options.limit, deriveSeed(options.seed ?? 0, SAMPLE_STREAM)).heldOut, (i) => all[i]);
+  return options.cache ? decodeCached(options.cache, root, picked, classes, options) : decodeImages(root, picked, classes, options);
 }
