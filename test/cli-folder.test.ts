@@ -8,7 +8,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { embedCommand } from "../src/cli/embed";
 import { evalCommand } from "../src/cli/evaluate";
 import { similarCommand } from "../src/cli/similar";
+import { loadRunData } from "../src/cli/data";
 import { train } from "../src/cli/train";
+import { DEFAULT_RUN } from "../src/train/config";
 import { readCheckpointInfo } from "../src/train/checkpoint";
 import type { RunConfig } from "../src/train/config";
 import { DATA, haveData } from "./cli-run";
@@ -104,6 +106,15 @@ describe.skipIf(!haveData)("byol on a folder of images", () => {
     expect(Object.keys(spread).sort()).toEqual(["effectiveRank", "zStd"]);
     expect(spread.effectiveRank).toBeGreaterThan(1);
     expect(spread.zStd).toBeGreaterThan(0);
+  });
+
+  it("reads the data of a checkpoint from before image folders (no config.data) as Fashion-MNIST", async () => {
+    const old: RunConfig = { ...DEFAULT_RUN };
+    delete old.data;
+    vi.stubEnv("BYOL_DATA", DATA);
+    const data = await loadRunData(old, { limit: 50, testLimit: 20 });
+    vi.unstubAllEnvs();
+    expect([data.train.n, data.split?.test.n, data.train.height, data.train.channels]).toEqual([50, 20, 28, 1]);
   });
 
   it("stops on bad input with a one-line message naming the file, flag and value, losing nothing", async () => {

@@ -44,7 +44,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
   await startBackend(v);
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
-  let set: ImageSet = data.files ? data.train : data.split![split];
+  let set: ImageSet = data.files ? data.train : data.split![split]; // a folder (its files known) is embedded whole
   if (limit && limit < set.n) set = subset(set, heldOutSplit(set.n, limit, config.seed).heldOut);
   const { representation } = await learner.embed(set, { normalization: normalizationOf(config) });
   const full = { data: representation, shape: [set.n, learner.representationSize] as [number, number] };
