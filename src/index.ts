@@ -8,6 +8,7 @@ export type { IdxArray } from "./data/idx";
 export { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, imageBytes, shuffledIndices, subset } from "./data/batches";
 export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./data/batches";
 export { resizeBilinear } from "./data/resize";
+export { resizeArea } from "./data/resize-area";
 export type { ImageSet, LabelledImageSet } from "./data/types";
 export { resnet, resnet18, resnet34, resnet50, inferResnetOptions, smallCnn, mlpHead, simsiamProjector, representationModel, encoderOutputSize, BatchNorm } from "./nets";
 export type { ResNetOptions, ResNetDepth, SmallCnnOptions, HeadOptions, HiddenLayer, EncoderFn, BatchNormArgs } from "./nets";
@@ -26,6 +27,9 @@ export { fitLinearProbe, linearProbeAccuracy, predictLinearProbe } from "./eval/
 export type { LinearProbe, LinearProbeOptions, LinearProbeResult, LinearProbeStop } from "./eval/linear-probe";
 export * from "./augment";
 export { zStd } from "./eval/zstd";
+export { effectiveRank } from "./eval/effective-rank";
+export { SimilarityIndex } from "./eval/similarity-index";
+export type { SimilarItem, SimilarQueryOptions } from "./eval/similarity-index";
 export { decodeNpy, embeddingsToCsv, embeddingsToJson, encodeNpy } from "./eval/export";
 export type { EmbeddingExportOptions } from "./eval/export";
 export { pca } from "./eval/pca";

@@ -69,8 +69,8 @@ describe("loadImageFolder", () => {
     const px = (i: number) => Array.from(set.images.subarray(i * 768, i * 768 + 3));
     px(0).forEach((v, k) => expect(Math.abs(v - [250, 0, 0][k])).toBeLessThanOrEqual(4)); // JPEG is lossy
     expect(px(1)).toEqual([10, 200, 30]);
-    const grey = loadImageFolder(dir, { size: [8, 12], channels: 1, limit: 1 });
-    expect([grey.n, grey.height, grey.width, grey.channels]).toEqual([1, 8, 12, 1]);
+    const grey = loadImageFolder(dir, { size: [8, 12], channels: 1 });
+    expect([grey.n, grey.height, grey.width, grey.channels]).toEqual([2, 8, 12, 1]);
     expect(Math.abs(grey.images[0] - Math.round(0.299 * 250))).toBeLessThanOrEqual(3);
   });
 
@@ -106,7 +106,7 @@ describe("loadImageFolder", () => {
     expect(() => loadImageFolder(garbage, { size: 8 })).toThrow(`${join(garbage, "x.jpg")}: not a PNG or JPEG image (starts with 64 65 66 69)`);
     const zero = folder("zero");
     writeFileSync(join(zero, "x.png"), "");
-    expect(() => loadImageFolder(zero, { size: 8 })).toThrow(`${join(zero, "x.png")}: not a PNG or JPEG image (empty file)`);
+    expect(() => loadImageFolder(zero, { size: 8 })).toThrow(`${join(zero, "x.png")}: not a PNG or JPEG image (empty file, 0 bytes)`);
     const badJpeg = folder("badjpeg");
     writeFileSync(join(badJpeg, "x.jpg"), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0, 1, 2]));
     expect(() => loadImageFolder(badJpeg, { size: 8 })).toThrow(`${join(badJpeg, "x.jpg")}: corrupt JPEG`);

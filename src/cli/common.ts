@@ -1,10 +1,8 @@
-// What the subcommands share: backend set-up with a one-line report, the dataset a run names, and a
-// learner rebuilt from a checkpoint.
+// What the subcommands share: backend set-up with a one-line report and a learner rebuilt from a
+// checkpoint.
 import { availableParallelism } from "node:os";
 import { setBackend, type BackendInfo, type BackendName } from "../backend";
 import type { BYOL } from "../byol";
-import { loadFashionMnist } from "../data/fashion-mnist";
-import type { LabelledImageSet } from "../data/types";
 import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
 import { readCheckpointFile } from "../train/checkpoint-file";
 import type { RunConfig } from "../train/config";
@@ -30,14 +28,6 @@ export async function startBackend(v: Record<string, unknown>): Promise<BackendI
   const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
   say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads})` : ""}`);
   return info;
-}
-
-/** Fashion-MNIST's train and test files (`limit` caps the training images; 0 = all). */
-export async function loadData(path: string | undefined, limit: number, testLimit = 0): Promise<{ train: LabelledImageSet; test: LabelledImageSet }> {
-  const train = await loadFashionMnist({ path, split: "train", limit: limit || undefined });
-  const test = await loadFashionMnist({ path, split: "test", limit: testLimit || undefined });
-  say(`data: Fashion-MNIST, ${train.n} training images, ${test.n} test images`);
-  return { train, test };
 }
 
 /** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */

@@ -1,25 +1,28 @@
-// `byol embed`: the online representation of Fashion-MNIST images, projected to a few dimensions
-// (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to look at.
+// `byol embed`: the online representation of Fashion-MNIST images or an image folder, projected to
+// a few dimensions (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to
+// look at.
+import { dirname } from "node:path";
 import { heldOutSplit, subset } from "../data/batches";
-import type { LabelledImageSet } from "../data/types";
+import type { ImageSet } from "../data/types";
 import { pca } from "../eval/pca";
 import { umapEmbed } from "../eval/umap";
 import { writeEmbeddings } from "../eval/write-embeddings";
 import { writeEmbeddingView } from "../view/embedding-view";
 import { choice, num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { loadRunData } from "./data";
 import { normalizationOf } from "../train/setup";
 
-export const EMBED_HELP = `byol embed — write the online representation of Fashion-MNIST images, projected to a few dimensions
+export const EMBED_HELP = `byol embed — write the online representation of images, projected to a few dimensions
 
   --checkpoint DIR   run directory (or its checkpoint.safetensors)
   --out FILE         .csv, .json or .npy (labels and class names go to CSV/JSON)
   --html FILE        also (or only) a self-contained 3-D view: rotate, point at images, click for neighbours
   --dims K           output dimensions (default 3); 0 writes the full representation
   --method NAME      pca | umap (default pca; UMAP on many points takes minutes)
-  --split NAME       test | train (default test)
+  --split NAME       IDX data: test | train (default test); an image folder is embedded whole
   --limit N          a random sample of N images (fixed by the run's seed)
-  --data PATH        folder with the IDX files
+  --data PATH        IDX files or a folder of images (default: the run's own data)
   --backend NAME     auto | wasm | cpu
   --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)`;
 
@@ -45,10 +48,10 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const split = choice(v, "split", ["test", "train"] as const) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
   await startBackend(v);
-  const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
-  const sets = await loadData(v.data as string | undefined, 0);
-  let set: LabelledImageSet = sets[split];
-  if (limit && limit < set.n) set = subset(set, heldOutSplit(set.n, limit, config.seed).heldOut) as LabelledImageSet;
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
+  let set: ImageSet = data.files ? data.train : data.split![split]; // a folder (its files known) is embedded whole
+  if (limit && limit < set.n) set = subset(set, heldOutSplit(set.n, limit, config.seed).heldOut);
   const { representation } = await learner.embed(set, { normalization: normalizationOf(config) });
   const full = { data: representation, shape: [set.n, learner.representationSize] as [number, number] };
   if (dims > learner.representationSize) throw new UsageError(`--dims ${dims} exceeds the ${learner.representationSize}-d representation`);

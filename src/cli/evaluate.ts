@@ -1,45 +1,58 @@
-// `byol eval`, and the final evaluation of `byol train`: kNN and linear probe of the online
-// encoder's representation, train images as the bank / probe training set, test images scored.
+// `byol eval`, and the final evaluation of `byol train`: with labels, kNN and linear probe of the
+// online encoder's representation (the bank / probe training images against the images scored);
+// without, how spread out it is — z-std, effective rank — and a few nearest neighbours to look at.
+import { dirname } from "node:path";
 import type { BYOL } from "../byol";
-import type { LabelledImageSet } from "../data/types";
+import type { ImageSet, LabelledImageSet } from "../data/types";
+import { heldOutSplit } from "../data/batches";
+import { effectiveRank } from "../eval/effective-rank";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { linearProbeAccuracy } from "../eval/linear-probe";
+import { SimilarityIndex } from "../eval/similarity-index";
+import { zStd } from "../eval/zstd";
 import { num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { loadRunData, type RunData } from "./data";
 import { normalizationOf } from "../train/setup";
 
-export const EVAL_HELP = `byol eval — kNN and linear-probe accuracy of a checkpoint's online encoder on Fashion-MNIST
+export const EVAL_HELP = `byol eval — score a checkpoint's online encoder: kNN and linear-probe accuracy with labels
+(Fashion-MNIST's test file, or a seeded 20% of a class-folder tree), else z-std and effective rank
 
   --checkpoint DIR   run directory (or its checkpoint.safetensors)
-  --data PATH        folder with the IDX files (default search as in train)
-  --limit N          use the first N training and test images only
+  --data PATH        IDX files or a folder of images (default: the run's own data)
+  --limit N          IDX: the first N training and test images; a folder: a seeded sample of N files
   --no-linear        kNN only (the probe takes minutes on 60k images)
   --tap NAME         the representation to score: a layer of the encoder (every encoder has its
                      global pool as avgpool) or gridG (the last feature map pooled to G×G);
                      default the run's own
   --backend NAME     auto | wasm | cpu
   --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
-  --json             print one JSON object {"knn": fraction, "linear": fraction}`;
+  --json             print one JSON object: {"knn", "linear"} (fractions), or {"zStd", "effectiveRank"}
+                     for unlabelled images`;
 
-/** What an evaluation found (accuracies are fractions). */
-export interface Evaluation {
-  knn: number;
-  linear?: number;
-  linearTrain?: number;
-}
+/** What an evaluation found: accuracies (fractions) with labels, spread without. */
+export type Evaluation = { knn: number; linear?: number; linearTrain?: number } | { zStd: number; effectiveRank: number };
+
+type Normalization = { mean: number[]; std: number[] };
+
+// Images whose nearest neighbours an unlabelled evaluation shows.
+const NEIGHBOUR_SAMPLE = 3;
 
 /** Embeds `set` with the online encoder (at `tap`, default the training representation). */
-async function features(learner: BYOL, set: LabelledImageSet, normalization: { mean: number[]; std: number[] }, tap?: string): Promise<Matrix> {
-  const { representation } = await learner.embed(set, { normalization, tap });
-  return { data: representation, shape: [set.n, representation.length / set.n] };
+async function features(learner: BYOL, set: ImageSet, normalization: Normalization, tap?: string, projection = false): Promise<{ y: Matrix; z?: Matrix }> {
+  const { representation, projection: z } = await learner.embed(set, { normalization, tap, projection });
+  return {
+    y: { data: representation, shape: [set.n, representation.length / set.n] },
+    z: z && { data: z, shape: [set.n, z.length / set.n] },
+  };
 }
 
 /** kNN (k 200, cosine, T 0.1) and, unless disabled, the linear probe. */
-export async function evaluate(learner: BYOL, train: LabelledImageSet, test: LabelledImageSet, normalization: { mean: number[]; std: number[] }, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
-  say(`evaluating: embedding ${train.n} training and ${test.n} test images${options.tap ? ` at tap ${options.tap}` : ""}`);
-  const ftrain = await features(learner, train, normalization, options.tap);
-  const ftest = await features(learner, test, normalization, options.tap);
+async function scoreLabelled(learner: BYOL, train: LabelledImageSet, test: LabelledImageSet, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
+  say(`evaluating: embedding ${train.n} bank and ${test.n} test images${options.tap ? ` at tap ${options.tap}` : ""}`);
+  const ftrain = (await features(learner, train, normalization, options.tap)).y;
+  const ftest = (await features(learner, test, normalization, options.tap)).y;
   const numClasses = Math.max(train.classes.length, 1 + Math.max(...train.labels));
   const result: Evaluation = { knn: knnAccuracy(ftrain, train.labels, ftest, test.labels, { k: 200, temperature: 0.1, numClasses }) };
   if (options.linear) {
@@ -51,10 +64,42 @@ export async function evaluate(learner: BYOL, train: LabelledImageSet, test: Lab
   return result;
 }
 
+/** z-std of the projections, effective rank of the representation, and a few images' nearest neighbours (on stderr). */
+async function scoreUnlabelled(learner: BYOL, data: RunData, normalization: Normalization, options: { seed?: number; tap?: string }): Promise<Evaluation> {
+  const set = data.train;
+  if (set.n < 2) throw new Error(`an unlabelled evaluation needs at least 2 images, got ${set.n}`);
+  say(`evaluating: embedding ${set.n} unlabelled images${options.tap ? ` at tap ${options.tap}` : ""}`);
+  const { y, z } = await features(learner, set, normalization, options.tap, true);
+  const keys = data.files ?? Array.from({ length: set.n }, (_, i) => `image ${i}`);
+  const index = new SimilarityIndex(y, keys);
+  for (const i of heldOutSplit(set.n, Math.min(NEIGHBOUR_SAMPLE, set.n), options.seed ?? 0).heldOut) {
+    const [nearest] = index.neighbours(i, 1);
+    say(`nearest neighbour of ${keys[i]}: ${nearest.key} (cosine ${nearest.similarity.toFixed(3)})`);
+  }
+  return { zStd: zStd(z!), effectiveRank: effectiveRank(y) };
+}
+
+/** Scores the learner on `data`: labelled when the data has labels, else unlabelled. */
+export async function evaluate(learner: BYOL, data: RunData, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
+  return data.split
+    ? scoreLabelled(learner, data.split.train, data.split.test, normalization, options)
+    : scoreUnlabelled(learner, data, normalization, options);
+}
+
 /** Prints an evaluation for people. */
 export function printEvaluation(e: Evaluation): void {
+  if ("zStd" in e) {
+    say(`z-std: ${e.zStd.toFixed(4)}; effective rank of the representation: ${e.effectiveRank.toFixed(2)}`);
+    return;
+  }
   say(`kNN accuracy (k 200, cosine, T 0.1): ${(100 * e.knn).toFixed(2)}%`);
   if (e.linear !== undefined) say(`linear probe accuracy: ${(100 * e.linear).toFixed(2)}% (train ${(100 * (e.linearTrain ?? 0)).toFixed(2)}%)`);
+}
+
+/** The JSON `byol eval --json` prints. */
+function jsonOf(e: Evaluation): Record<string, number> {
+  if ("zStd" in e) return { zStd: e.zStd, effectiveRank: e.effectiveRank };
+  return e.linear === undefined ? { knn: e.knn } : { knn: e.knn, linear: e.linear };
 }
 
 /** Runs `byol eval`; returns the exit code. */
@@ -69,11 +114,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
   await startBackend(v);
-  const { learner, config } = await learnerFromCheckpoint(v.checkpoint as string);
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const limit = num(v, "limit", { min: 1, integer: true }) ?? 0;
-  const { train, test } = await loadData(v.data as string | undefined, limit, limit);
-  const e = await evaluate(learner, train, test, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed, tap: v.tap as string | undefined });
-  if (v.json) console.log(JSON.stringify(e.linear === undefined ? { knn: e.knn } : { knn: e.knn, linear: e.linear }));
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit, testLimit: limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
+  const e = await evaluate(learner, data, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed, tap: v.tap as string | undefined });
+  if (v.json) console.log(JSON.stringify(jsonOf(e)));
   else printEvaluation(e);
   return 0;
 }

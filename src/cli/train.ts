@@ -1,11 +1,12 @@
-// `byol train`: BYOL on Fashion-MNIST with a progress bar, kNN monitoring, atomic checkpoints, exact
-// resume, and a final evaluation of the online encoder.
+// `byol train`: BYOL on Fashion-MNIST or a folder of images with a progress bar, kNN monitoring
+// (when the data has labels), atomic checkpoints, exact resume, and a final evaluation of the online
+// encoder.
 import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BYOL } from "../byol";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
-import type { LabelledImageSet } from "../data/types";
+import type { ImageSet, LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
@@ -13,13 +14,21 @@ import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
 import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, loadData, say, startBackend } from "./common";
+import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { dataSource, loadRunData } from "./data";
 import { evaluate, printEvaluation } from "./evaluate";
 
-export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels are used only to report accuracy)
+export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your images (labels are used only to report accuracy)
 
-  --data PATH            folder with the IDX files (default: BYOL_DATA, the user cache, Debian's
-                         dataset-fashion-mnist, then a download)
+  --data PATH            a folder with IDX files (default: Fashion-MNIST from BYOL_DATA, the user
+                         cache, Debian's dataset-fashion-mnist, then a download), or a folder of PNG
+                         and JPEG images, optionally in one sub-folder per class (labels for evaluation
+                         only; 20% of them, seeded, are the evaluation queries)
+  --image-size S         image folders: side the images are resized to (area averaging when
+                         shrinking; default their own if all equal, else 64)
+  --channels 1|3         image folders: grey or RGB (default: grey when every image is grey)
+  --fit crop|pad         image folders: make images square by their centre crop or by black padding
+                         (default crop)
   --steps N | --epochs N | --minutes M
                          run length (default ${DEFAULT_RUN.totalSteps} steps); with --minutes the step count is
                          fixed after timing the first steps, so the τ and LR schedules span the run
@@ -39,17 +48,18 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST (labels ar
   --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
   --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
-  --limit N              train on the first N training images only
+  --limit N              train on the first N IDX training images, or a seeded sample of N files
   --eval-every N         kNN monitor every N steps (default: 10 times per run)
   --log-every N          without a terminal, print a progress line every N steps (default: --eval-every)
   --checkpoint-every N   checkpoint every N steps (default 100; also at the end and on Ctrl-C)
-  --final NAME           final evaluation: full (kNN and linear probe on all 60k/10k), knn
-                         (full kNN), monitor (the monitor's subset), none (default full)
+  --final NAME           final evaluation: full (kNN and linear probe on all 60k/10k; z-std and
+                         effective rank without labels), knn (full kNN), monitor (the monitor's
+                         subset), none (default full)
   --config FILE          JSON with any of these flags as keys; flags on the command line win
   --quiet                no progress bar`;
 
 const FLAGS = {
-  data: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
+  data: { type: "string" }, "image-size": { type: "string" }, channels: { type: "string" }, fit: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
   "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
@@ -58,9 +68,20 @@ const FLAGS = {
 } as const;
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "tap", "lr", "warmup", "tau", "augment", "crop-min", "limit"];
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "tap", "lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** A new run's --image-size and --channels (image folders only; absent = the data's own). */
+function folderShape(v: Values, data: NonNullable<RunConfig["data"]>): { size?: number; channels?: 1 | 3 } {
+  const size = num(v, "image-size", { min: 8, max: 1024, integer: true });
+  const channels = choice(v, "channels", ["1", "3"] as const);
+  const given = ["image-size", "channels", "fit"].filter((k) => v[k] !== undefined);
+  if (data.format === "idx" && given.length) {
+    throw new UsageError(`${given.map((k) => "--" + k).join(", ")}: for image folders only; ${data.path ?? "Fashion-MNIST"} is IDX data, used at its own size`);
+  }
+  return { size, channels: channels && (Number(channels) as 1 | 3) };
+}
 
 function runConfigFrom(v: Values): RunConfig {
   const d = DEFAULT_RUN;
@@ -84,6 +105,7 @@ function runConfigFrom(v: Values): RunConfig {
       cropScale: [cropMin ?? d.augment.cropScale[0], 1],
     },
     limit: num(v, "limit", { min: 0, integer: true }) ?? d.limit,
+    data: dataSource(v.data as string | undefined, choice(v, "fit", ["crop", "pad"] as const) ?? "crop"),
   };
 }
 
@@ -99,11 +121,13 @@ export async function train(argv: string[]): Promise<number> {
   const lengths = ["steps", "epochs", "minutes"].filter((k) => v[k] !== undefined);
   if (lengths.length > 1) throw new UsageError(`give one of --steps, --epochs, --minutes (got ${lengths.map((k) => "--" + k).join(" and ")})`);
   const out = (v.out as string | undefined) ?? join("runs", "byol");
+  // checked before the slow start: a bad size is reported at once
+  const shape = v.resume ? {} : folderShape(v, dataSource(v.data as string | undefined, "crop"));
   const lock = lockRunDir(out);
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
   await startBackend(v);
 
-  let learner: BYOL;
+  let resumed: BYOL | undefined;
   let config: RunConfig;
   let history: { step: number; loss: number; zStd: number; knn?: number; minutes: number }[] = [];
   let position;
@@ -112,7 +136,7 @@ export async function train(argv: string[]): Promise<number> {
     const given = RUN_FLAGS.filter((k) => cli[k] !== undefined);
     if (given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
     const r = await learnerFromCheckpoint(out);
-    ({ learner, config } = r);
+    ({ learner: resumed, config } = r);
     const corrupt = (field: string) => new Error(`${r.path}: checkpoint metadata is corrupted (info.${field} is ${JSON.stringify(r.info[field]) ?? "missing"})`);
     const p = r.info.position as { epoch?: unknown; batch?: unknown } | undefined;
     if (!p || !Number.isSafeInteger(p.epoch) || !Number.isSafeInteger(p.batch) || (p.epoch as number) < 0 || (p.batch as number) < 0) throw corrupt("position");
@@ -122,13 +146,21 @@ export async function train(argv: string[]): Promise<number> {
     const elapsed = r.info.elapsedMs ?? 0;
     if (typeof elapsed !== "number" || !(elapsed >= 0)) throw corrupt("elapsedMs");
     elapsedBefore = elapsed;
-    say(`resuming ${r.path} at step ${learner.steps} of ${config.totalSteps}`);
+    say(`resuming ${r.path} at step ${resumed.steps} of ${config.totalSteps}`);
   } else {
     if (existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
     config = runConfigFrom(v);
-    learner = await buildLearner(config);
   }
-  const { train: data, test } = await loadData(v.data as string | undefined, config.limit);
+  const dataset = await loadRunData(config, v.resume
+    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out }
+    : { limit: config.limit, ...shape, runDir: out });
+  const data: ImageSet = dataset.train;
+  if (!resumed) {
+    // the networks take the images as loaded: a folder's size and channels may come from its files
+    config.imageSize = data.height;
+    config.channels = data.channels;
+  }
+  const learner = resumed ?? (await buildLearner(config));
   if (position && position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
     throw new Error(`${checkpointPath(out)}: checkpoint metadata is corrupted (info.position batch ${position.batch} is past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch)`);
   }
@@ -146,11 +178,13 @@ export async function train(argv: string[]): Promise<number> {
 
   const trainer = await createTrainer(config, learner, data, position);
 
-  // kNN monitor: a fixed 10k bank from the training images, 2k test queries
-  const bank = subset(data, heldOutSplit(data.n, Math.min(10_000, data.n), config.seed + 1).heldOut) as LabelledImageSet;
-  const queries = subset(test, heldOutSplit(test.n, Math.min(2_000, test.n), config.seed + 2).heldOut) as LabelledImageSet;
+  // kNN monitor (labelled data only): a fixed bank of up to 10k evaluation-bank images, 2k test queries
   const normalization = normalizationOf(config);
-  const monitor = () => evaluateKnn(learner, bank, queries, { normalization });
+  const sample = (set: LabelledImageSet, n: number, seed: number) => subset(set, heldOutSplit(set.n, Math.min(n, set.n), seed).heldOut);
+  const split = dataset.split;
+  const bank = split && sample(split.train, 10_000, config.seed + 1);
+  const queries = split && sample(split.test, 2_000, config.seed + 2);
+  const monitor = async () => (bank && queries ? evaluateKnn(learner, bank, queries, { normalization }) : undefined);
   const evalEvery = num(v, "eval-every", { min: 1, integer: true }) ?? Math.max(1, Math.round(config.totalSteps / 10));
   const logEvery = num(v, "log-every", { min: 1, integer: true }) ?? evalEvery;
   const checkpointEvery = num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100;
@@ -165,7 +199,7 @@ export async function train(argv: string[]): Promise<number> {
   let knnStart: number | undefined;
   if (learner.steps === 0) {
     knnStart = await monitor();
-    say(`kNN before training (monitor: ${bank.n} bank, ${queries.n} queries): ${(100 * knnStart).toFixed(2)}%`);
+    if (bank && queries && knnStart !== undefined) say(`kNN before training (monitor: ${bank.n} bank, ${queries.n} queries): ${(100 * knnStart).toFixed(2)}%`);
   }
 
   let interrupted = false;
@@ -227,7 +261,7 @@ export async function train(argv: string[]): Promise<number> {
 
   const results: Record<string, unknown> = { steps: learner.steps, minutes: minutesNow(), config, knnMonitorStart: knnStart, knnMonitorEnd: lastKnn, history };
   if (finalMode === "full" || finalMode === "knn") {
-    const ev = await evaluate(learner, data, test, normalization, { linear: finalMode === "full", seed: config.seed });
+    const ev = await evaluate(learner, dataset, normalization, { linear: finalMode === "full", seed: config.seed });
     printEvaluation(ev);
     Object.assign(results, ev);
   }

@@ -1,20 +1,45 @@
-// Node: a folder of PNG/JPEG images, resized to one size, optionally labelled by class sub-folders.
-import { readdirSync, statSync } from "node:fs";
+// Node: a folder of PNG/JPEG images, made square and resized to one size, optionally labelled by
+// class sub-folders.
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
-import jpeg from "jpeg-js";
-import { PNG } from "pngjs";
-import { readBytes } from "./read-idx";
-import { checkChannels, parseSize, rgbaInto, type RgbaImage } from "./rgba";
+import { heldOutSplit } from "./batches";
+import { decodeImageFile, MAX_IMAGE_PIXELS, readImageFileHeader } from "./decode-image";
+import { fitSquare, type SquareFit } from "./fit-square";
+import { imageCacheKey, readImageCache, writeImageCache, type CachedImages } from "./image-cache";
+import type { ImageHeader } from "./image-header";
+import { checkChannels, parseSize, rgbaInto } from "./rgba";
 import type { ImageSet } from "./types";
+import { deriveSeed } from "../util/random";
 
 /** Options of {@link loadImageFolder}. */
 export interface ImageFolderOptions {
-  /** Output size: one number for square images, or `[height, width]`. */
-  size: number | [number, number];
-  /** 1 (grey, ITU-R 601 luma) or 3 (RGB, the default). Alpha is dropped. */
-  channels?: 1 | 3;
-  /** Keep only the first `limit` images (in sorted order). */
+  /**
+   * Output size: one number for square images, or `[height, width]`. Default: the images' own
+   * size (after `fit`) when they all share it, else 64.
+   */
+  size?: number | [number, number];
+  /** 1 (grey, ITU-R 601 luma) or 3 (RGB, the default); `auto`: 1 when every file stores grey. Alpha is dropped. */
+  channels?: 1 | 3 | "auto";
+  /** Make each image square first: `crop` its centre or `pad` it with black (default: neither, stretch to `size`). */
+  fit?: SquareFit;
+  /** Load a random sample of `limit` files (drawn by `seed`; kept in sorted order). */
   limit?: number;
+  /** Seed of the `limit` sample (default 0). */
+  seed?: number;
+  /**
+   * Called with a one-line message for each file that cannot be used (unreadable, corrupt, too
+   * large, unsupported), for symlink loops and cache faults; the file is skipped. Without it the
+   * first unusable file throws.
+   */
+  onWarning?: (message: string) => void;
+  /** Files whose header claims more pixels are refused unread (default {@link MAX_IMAGE_PIXELS}). */
+  maxPixels?: number;
+  /**
+   * A file to keep the decoded images in: read back instead of decoding when it holds the same
+   * files (names, sizes, modification times) loaded with the same options, else written after
+   * decoding. A corrupt or unwritable cache is reported to `onWarning` and bypassed.
+   */
+  cache?: string;
 }
 
 /** An {@link ImageSet} from a folder, with the file each image came from. */
@@ -22,26 +47,22 @@ export interface ImageFolderSet extends ImageSet {
   files: string[];
 }
 
-const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg"]);
+/** Default side when the images differ in size. */
+const DEFAULT_SIDE = 64;
+// The --limit sample draws from its own stream of the seed, apart from data order and splits.
+const SAMPLE_STREAM = 0x5a4e;
+
+// WebP is listed so that such files are reported by name rather than silently ignored.
+const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp"]);
 const isImageName = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
 
-/** Decodes PNG or JPEG bytes (told apart by their magic, not the file name). */
-function decode(bytes: Uint8Array, file: string): RgbaImage {
-  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  if (!isPng && !isJpeg) {
-    const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new Error(`${file}: not a PNG or JPEG image (${bytes.length === 0 ? "empty file" : `starts with ${head}`})`);
-  }
-  try {
-    return isPng ? PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  } catch (e) {
-    throw new Error(`${file}: corrupt ${isPng ? "PNG" : "JPEG"}: ${(e as Error).message}`);
-  }
+/** What a folder holds: image files and sub-folders (sorted, hidden entries left out). */
+interface Listing {
+  images: string[];
+  folders: string[];
 }
 
-/** Non-hidden entries of `dir`, sorted, split into image files and sub-folders. */
-function listFolder(dir: string): { images: string[]; folders: string[] } {
+function listFolder(dir: string, skip: (message: string) => void): Listing {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => !n.startsWith(".")).sort();
@@ -50,56 +71,181 @@ function listFolder(dir: string): { images: string[]; folders: string[] } {
     const why = err.code === "ENOENT" ? "no such folder" : err.code === "ENOTDIR" ? "not a folder" : err.message;
     throw new Error(`${dir}: cannot read the image folder: ${why}`);
   }
-  const images = names.filter(isImageName).map((n) => join(dir, n));
-  const folders = names.filter((n) => !isImageName(n) && statSync(join(dir, n), { throwIfNoEntry: false })?.isDirectory()).map((n) => join(dir, n));
-  return { images, folders };
+  const out: Listing = { images: [], folders: [] };
+  for (const name of names) {
+    const path = join(dir, name);
+    if (isImageName(name)) out.images.push(path); // read (and reported) later, with its fault
+    else {
+      try {
+        if (statSync(path).isDirectory()) out.folders.push(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ELOOP") skip(`${path}: symlink loop, skipped`);
+      }
+    }
+  }
+  return out;
 }
 
-/**
- * Loads every PNG/JPEG in `dir`, resized (bilinear) to `size`. When `dir` holds sub-folders
- * instead of images, each sub-folder is a class (sorted names → labels 0, 1, …). An empty folder,
- * a folder mixing images and class folders, or an unreadable or corrupt file throws an error naming
- * the folder or file.
- */
-export function loadImageFolder(dir: string, options: ImageFolderOptions): ImageFolderSet {
-  const root = resolve(dir);
-  const [height, width] = parseSize(options.size, "loadImageFolder");
-  const channels = checkChannels(options.channels ?? 3, "loadImageFolder");
+/** True, after reporting it, when `dir` is a real folder already visited (a symlink loop); else marks it visited. */
+function isLoop(dir: string, seen: Set<string>, skip: (message: string) => void): boolean {
+  const real = realpathSync(dir);
+  if (!seen.has(real)) {
+    seen.add(real);
+    return false;
+  }
+  skip(`${dir}: leads to a folder already visited, ${real} (a symlink loop or a second name), skipped`);
+  return true;
+}
 
-  const top = listFolder(root);
+/** Every image file under `dir` (depth first, sorted), visiting each real folder once. */
+function imagesUnder(dir: string, seen: Set<string>, skip: (message: string) => void): string[] {
+  const { images, folders } = listFolder(dir, skip);
+  return [...images, ...folders.filter((f) => !isLoop(f, seen, skip)).flatMap((f) => imagesUnder(f, seen, skip))];
+}
+
+/** The image files of `root` with their labels (-1 when unlabelled) and the class names. */
+function listImages(root: string, skip: (message: string) => void): { entries: { file: string; label: number }[]; classes: string[] } {
+  const top = listFolder(root, skip); // first: it names a missing root in its error
+  const seen = new Set([realpathSync(root)]);
   if (top.images.length > 0 && top.folders.length > 0) {
     throw new Error(`${root}: mixes images and sub-folders; put all images either directly in it or in one sub-folder per class`);
   }
-  const classes = top.folders.map((f) => f.slice(root.length + 1));
+  const classes: string[] = [];
+  const entries: { file: string; label: number }[] = top.images.map((file) => ({ file, label: -1 }));
+  for (const folder of top.folders.filter((f) => !isLoop(f, seen, skip))) {
+    const files = imagesUnder(folder, seen, skip);
+    if (files.length === 0) throw new Error(`${folder}: class folder holds no PNG or JPEG images`);
+    entries.push(...files.map((file) => ({ file, label: classes.length })));
+    classes.push(folder.slice(root.length + 1));
+  }
   if (classes.length > 256) throw new Error(`${root}: ${classes.length} class folders; at most 256 are supported`);
-  const entries: { file: string; label: number }[] = [];
-  if (classes.length === 0) for (const file of top.images) entries.push({ file, label: -1 });
-  top.folders.forEach((folder, label) => {
-    const inner = listFolder(folder).images;
-    if (inner.length === 0) throw new Error(`${folder}: class folder holds no PNG or JPEG images`);
-    for (const file of inner) entries.push({ file, label });
-  });
   if (entries.length === 0) throw new Error(`${root}: no PNG or JPEG images (and no class sub-folders) in this folder`);
+  return { entries, classes };
+}
 
-  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
-    throw new Error(`loadImageFolder: limit must be a positive integer, got ${options.limit}`);
+/** Side lengths an image of `header` has once upright and fitted. */
+function fittedSize(h: ImageHeader, fit: SquareFit | undefined): [number, number] {
+  const [height, width] = h.orientation >= 5 ? [h.width, h.height] : [h.height, h.width];
+  if (fit === "crop") return [Math.min(height, width), Math.min(height, width)];
+  if (fit === "pad") return [Math.max(height, width), Math.max(height, width)];
+  return [height, width];
+}
+
+/** Options that fix how one file becomes network input. */
+export interface ImagePrep {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  fit?: SquareFit;
+  maxPixels?: number;
+}
+
+/** Decodes `file`, fits and resizes it as `prep` says, into `out` (`height × width × channels` bytes). */
+export function imageFileInto(file: string, prep: ImagePrep, out: Uint8Array): void {
+  const img = decodeImageFile(file, prep.maxPixels ?? MAX_IMAGE_PIXELS);
+  rgbaInto(prep.fit ? fitSquare(img, prep.fit) : img, prep.channels, prep.height, prep.width, out, file);
+}
+
+/** Reads the headers of `picked`, then decodes the usable files into one set (bad files: see `onWarning`). */
+function decodeImages(root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions): ImageFolderSet {
+  const { fit, onWarning, maxPixels = MAX_IMAGE_PIXELS } = options;
+  let firstFault: string | undefined;
+  const fault = (e: unknown) => {
+    if (!onWarning) throw e;
+    firstFault ??= (e as Error).message;
+    onWarning((e as Error).message);
+  };
+  const readable: { file: string; label: number; header: ImageHeader }[] = [];
+  for (const e of picked) {
+    try {
+      readable.push({ ...e, header: readImageFileHeader(e.file, maxPixels) });
+    } catch (err) {
+      fault(err);
+    }
   }
-  const n = options.limit === undefined ? entries.length : Math.min(options.limit, entries.length);
+  const noneUsable = () => new Error(`${root}: none of its ${picked.length} image files can be used (the first: ${firstFault})`);
+  if (readable.length === 0) throw noneUsable();
+
+  const sizes = new Set(readable.map((r) => fittedSize(r.header, fit).join("×")));
+  const [height, width] = options.size !== undefined
+    ? parseSize(options.size, "loadImageFolder")
+    : sizes.size === 1 ? fittedSize(readable[0].header, fit) : [DEFAULT_SIDE, DEFAULT_SIDE];
+  const channels = options.channels === "auto" ? (readable.every((r) => r.header.grey) ? 1 : 3) : (options.channels ?? 3);
+
   const size = height * width * channels;
-  const images = new Uint8Array(n * size);
-  for (let i = 0; i < n; i++) {
-    const { file } = entries[i];
-    rgbaInto(decode(readBytes(file), file), channels, height, width, images.subarray(i * size, (i + 1) * size), file);
+  const images = new Uint8Array(readable.length * size);
+  const kept: typeof readable = [];
+  for (const r of readable) {
+    try {
+      imageFileInto(r.file, { height, width, channels, fit, maxPixels }, images.subarray(kept.length * size, (kept.length + 1) * size));
+      kept.push(r);
+    } catch (err) {
+      fault(err);
+    }
   }
-  const used = entries.slice(0, n);
+  if (kept.length === 0) throw noneUsable();
   return {
-    images,
-    labels: classes.length ? Uint8Array.from(used, (e) => e.label) : undefined,
-    n,
+    images: kept.length < readable.length ? images.slice(0, kept.length * size) : images,
+    labels: classes.length ? Uint8Array.from(kept, (e) => e.label) : undefined,
+    n: kept.length,
     height,
     width,
     channels,
     classes,
-    files: used.map((e) => e.file),
+    files: kept.map((e) => e.file),
   };
+}
+
+/**
+ * {@link decodeImages} through the cache file `cache`: read back when it holds the same files and
+ * options, and the size and channels asked for (or, when they are left to the files, was made so
+ * too); else decoded and stored.
+ */
+function decodeCached(cache: string, root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions): ImageFolderSet {
+  const { onWarning, size, channels = 3, fit, maxPixels = MAX_IMAGE_PIXELS } = options;
+  const key = imageCacheKey(picked.map((e) => e.file), { labels: picked.map((e) => e.label), classes, fit, maxPixels });
+  const auto = { size: size === undefined, channels: channels === "auto" };
+  const matches = ({ set, auto: made }: CachedImages) =>
+    (auto.size ? made.size : parseSize(size!, "loadImageFolder").join() === [set.height, set.width].join()) &&
+    (auto.channels ? made.channels : channels === set.channels);
+  try {
+    const hit = readImageCache(cache, key);
+    if (hit && matches(hit)) {
+      for (const m of hit.skipped) onWarning?.(m);
+      return hit.set;
+    }
+  } catch (e) {
+    onWarning?.(`${(e as Error).message}; decoding the images again`);
+  }
+  const skipped: string[] = [];
+  const set = decodeImages(root, picked, classes, { ...options, onWarning: onWarning && ((m) => (skipped.push(m), onWarning(m))) });
+  try {
+    writeImageCache(cache, key, { set, skipped, auto });
+  } catch (e) {
+    onWarning?.(`image cache not written: ${(e as Error).message}`);
+  }
+  return set;
+}
+
+/**
+ * Loads the PNG/JPEG images of `dir`. When `dir` holds sub-folders instead of images, each
+ * sub-folder is a class (sorted names → labels 0, 1, …) holding the images anywhere below it;
+ * symlinked folders are followed, each real folder once (under the first name met in sorted
+ * order; a later name of it, e.g. a symlink loop, is reported and skipped). Files are checked by
+ * their header before decoding (a file claiming more than `maxPixels` is refused unread). An empty
+ * folder, a folder mixing images and class folders, or a folder with no usable image throws an
+ * error naming it; a bad file throws or, with `onWarning`, is reported and skipped.
+ */
+export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolderSet {
+  const root = resolve(dir);
+  if (options.size !== undefined) parseSize(options.size, "loadImageFolder");
+  if (options.channels !== "auto") checkChannels(options.channels ?? 3, "loadImageFolder");
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
+    throw new Error(`loadImageFolder: limit must be a positive integer, got ${options.limit}`);
+  }
+  const { entries: all, classes } = listImages(root, (m) => options.onWarning?.(m));
+  const picked = options.limit === undefined || options.limit >= all.length
+    ? all
+    : Array.from(heldOutSplit(all.length, options.limit, deriveSeed(options.seed ?? 0, SAMPLE_STREAM)).heldOut, (i) => all[i]);
+  return options.cache ? decodeCached(options.cache, root, picked, classes, options) : decodeImages(root, picked, classes, options);
 }

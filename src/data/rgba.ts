@@ -1,6 +1,7 @@
 // Decoded RGBA pixels (browser ImageData, decoded PNG/JPEG) to the uint8 NHWC image sets the
-// library trains and evaluates on: channel conversion and a bilinear resize to one size.
-import { resizeBilinear } from "./resize";
+// library trains and evaluates on: channel conversion and a resize to one size (area averaging when
+// shrinking, bilinear when enlarging).
+import { resizeArea } from "./resize-area";
 import type { ImageSet } from "./types";
 
 /** Pixels as RGBA bytes, row-major: `ImageData` and decoded PNG/JPEG images have this shape. */
@@ -42,13 +43,13 @@ function toChannels(img: RgbaImage, channels: 1 | 3): Uint8Array {
 
 /**
  * Writes one RGBA image into `out` (`height × width × channels` bytes) converted and resized
- * (bilinear). `name` identifies the image in errors.
+ * (area averaging when shrinking, bilinear when enlarging). `name` identifies the image in errors.
  */
 export function rgbaInto(img: RgbaImage, channels: 1 | 3, height: number, width: number, out: Uint8Array, name: string): void {
   if (!(img.width > 0 && img.height > 0) || img.data?.length !== img.width * img.height * 4) {
     throw new Error(`${name}: ${img.data?.length} bytes are not a ${img.width}×${img.height} RGBA image`);
   }
-  resizeBilinear(toChannels(img, channels), img.height, img.width, channels, height, width, out);
+  resizeArea(toChannels(img, channels), img.height, img.width, channels, height, width, out);
 }
 
 /** Options of {@link imageSetFromRgba}. */

@@ -1,6 +1,7 @@
 // The run configuration: everything that defines a training run, stored in each checkpoint so
 // that `eval`, `embed` and `--resume` rebuild exactly the same networks.
 import type { PolicyOverrides } from "../augment/policy";
+import type { SquareFit } from "../data/fit-square";
 import type { OptimizerConfig } from "./optimizers";
 
 /** Encoders the CLI and the trainer can build by name. */
@@ -38,8 +39,14 @@ export interface RunConfig {
   seed: number;
   /** The augmentation preset, its crop scale, and overrides merged onto it (see `PolicyOverrides`). */
   augment: { preset: "paper" | "byol-pytorch"; cropScale: [number, number]; overrides?: PolicyOverrides };
-  /** Training images drawn from the training file (all when 0). */
+  /** Training images drawn from the training file (all when 0): the first ones of IDX files, a seeded sample of a folder. */
   limit: number;
+  /**
+   * Where the images come from: `idx`, an IDX dataset folder (without `path`, Fashion-MNIST found
+   * by the usual search), or `images`, a folder of PNG/JPEG made square by `fit` and resized to
+   * `imageSize`. Absent in checkpoints from before image folders: Fashion-MNIST.
+   */
+  data?: { format: "idx" | "images"; path?: string; fit?: SquareFit };
 }
 
 /**

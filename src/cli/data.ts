@@ -1,0 +1,82 @@
+// The images a command works on: Fashion-MNIST or another IDX dataset, or a folder of the user's
+// PNG/JPEG images — what training reads, and the labelled train/test pair evaluation scores when
+// the data has labels (the IDX files' own split, or a seeded 20% of a class-folder tree).
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { heldOutSplit, subset } from "../data/batches";
+import { loadFashionMnist } from "../data/fashion-mnist";
+import { loadImageFolder, type ImagePrep } from "../data/image-folder";
+import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { RunConfig } from "../train/config";
+import { say } from "./common";
+
+/** The decoded images of a run's folder, kept in its run directory. */
+export const IMAGE_CACHE = "images.cache";
+
+/** Share of a labelled folder held out as evaluation queries. */
+const HELD_OUT = 0.2;
+
+/** A run's images. */
+export interface RunData {
+  /** What training reads (never its labels). */
+  train: ImageSet;
+  /** Labelled bank / probe-training images and the images scored; absent when there are no labels. */
+  split?: { train: LabelledImageSet; test: LabelledImageSet };
+  /** Image folders: the file of each image of `train`, and how a file became network input. */
+  files?: string[];
+  prep?: ImagePrep;
+}
+
+/** Options of {@link loadRunData}. */
+export interface LoadDataOptions {
+  /** Overrides the path the config records. */
+  path?: string;
+  /** Training images (0 = all): IDX keeps the first ones, a folder a sample seeded by the run. */
+  limit: number;
+  /** IDX test images (0 = all). */
+  testLimit?: number;
+  /** A folder's image side and channels (default: the data's, see `loadImageFolder`). */
+  size?: number;
+  channels?: 1 | 3;
+  /** The run directory: a folder's decoded images are cached there for the next command. */
+  runDir?: string;
+}
+
+const isIdxName = (name: string) => /-idx\d-ubyte(\.gz)?$/.test(name);
+
+/** The source `--data PATH` names: an IDX dataset folder when it holds IDX files, else a folder of images. */
+export function dataSource(path: string | undefined, fit: "crop" | "pad"): NonNullable<RunConfig["data"]> {
+  if (path === undefined) return { format: "idx" };
+  const dir = resolve(path);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // not readable as a folder: the image loader reports why, naming it
+  }
+  return names.some(isIdxName) ? { format: "idx", path: dir } : { format: "images", path: dir, fit };
+}
+
+/** Loads the images `config.data` names (Fashion-MNIST when it names none). */
+export async function loadRunData(config: RunConfig, options: LoadDataOptions): Promise<RunData> {
+  const source = options.path !== undefined ? dataSource(options.path, config.data?.fit ?? "crop") : (config.data ?? { format: "idx" });
+  if (source.format === "idx") {
+    const train = await loadFashionMnist({ path: source.path, split: "train", limit: options.limit || undefined });
+    const test = await loadFashionMnist({ path: source.path, split: "test", limit: options.testLimit || undefined });
+    say(`data: Fashion-MNIST, ${train.n} training images, ${test.n} test images`);
+    return { train, split: { train, test } };
+  }
+  const set = loadImageFolder(source.path!, {
+    size: options.size, channels: options.channels ?? "auto", fit: source.fit, limit: options.limit || undefined, seed: config.seed,
+    onWarning: (message) => say(`warning: ${message}`), cache: options.runDir && join(options.runDir, IMAGE_CACHE),
+  });
+  const shape = `${set.height}×${set.width}×${set.channels}`;
+  const folder = { train: set, files: set.files, prep: { height: set.height, width: set.width, channels: set.channels as 1 | 3, fit: source.fit } };
+  if (!set.labels || set.n < 2) {
+    say(`data: ${set.n} images (${shape}) from ${source.path}, unlabelled`);
+    return folder;
+  }
+  const parts = heldOutSplit(set.n, Math.max(1, Math.round(HELD_OUT * set.n)), config.seed);
+  say(`data: ${set.n} images (${shape}) in ${set.classes.length} classes from ${source.path}; evaluation: ${parts.train.length} bank, ${parts.heldOut.length} held out`);
+  return { ...folder, split: { train: subset(set, parts.train) as LabelledImageSet, test: subset(set, parts.heldOut) as LabelledImageSet } };
+}

@@ -1,0 +1,60 @@
+// `byol similar`: the images of a folder most like a query image, by cosine similarity of the
+// checkpoint's representation — the folder embedded once into an index, the query looked up in it.
+import { realpathSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { imageFileInto } from "../data/image-folder";
+import { SimilarityIndex } from "../eval/similarity-index";
+import { normalizationOf } from "../train/setup";
+import { num, parse, UsageError } from "./args";
+import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { loadRunData } from "./data";
+
+export const SIMILAR_HELP = `byol similar — the images of a folder most similar to a query image (cosine on the representation)
+
+  --checkpoint DIR   run directory (or its checkpoint.safetensors)
+  --query IMG        the PNG or JPEG to match, in the folder or not (itself is never a result)
+  --data DIR         the folder of images to search (default: the run's own)
+  --k N              results (default 10)
+  --backend NAME     auto | wasm | cpu
+  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
+  --json             print {"query": path, "results": [{"path", "similarity"}, …]}`;
+
+/** Runs `byol similar`; returns the exit code. */
+export async function similarCommand(argv: string[]): Promise<number> {
+  const v = parse(argv, { checkpoint: { type: "string" }, data: { type: "string" }, query: { type: "string" }, k: { type: "string" }, ...BACKEND_FLAGS, json: { type: "boolean" } });
+  if (v.help) {
+    console.log(SIMILAR_HELP);
+    return 0;
+  }
+  if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
+  if (!v.query) throw new UsageError("--query IMG is required");
+  const query = resolve(v.query as string);
+  const kind = statSync(query, { throwIfNoEntry: false });
+  if (!kind?.isFile()) throw new UsageError(`--query ${v.query}: ${kind ? "not a file" : "no such file"}`);
+  const k = num(v, "k", { min: 1, max: 10_000, integer: true }) ?? 10;
+  await startBackend(v);
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
+  if (!data.files || !data.prep) throw new UsageError(`--data: similar searches a folder of images; ${v.data ?? "the run's data"} is IDX data`);
+  const { prep, train: set } = data;
+
+  const image = new Uint8Array(prep.height * prep.width * prep.channels);
+  imageFileInto(query, prep, image);
+  const normalization = normalizationOf(config);
+  say(`embedding ${set.n} images and the query`);
+  const [bank, one] = [await learner.embed(set, { normalization }), await learner.embed({ ...set, images: image, n: 1, labels: undefined }, { normalization })];
+  const index = new SimilarityIndex({ data: bank.representation, shape: [set.n, learner.representationSize] }, data.files);
+  // the query itself is left out under any name (a file gone since loading is not it)
+  const self = realpathSync(query);
+  const realpath = (file: string) => {
+    try {
+      return realpathSync(file);
+    } catch {
+      return file;
+    }
+  };
+  const results = index.query(one.representation, { k, exclude: (file) => realpath(file) === self }).map((r) => ({ path: r.key, similarity: r.similarity }));
+  if (v.json) console.log(JSON.stringify({ query, results }));
+  else for (const r of results) console.log(`${r.similarity.toFixed(4)}  ${r.path}`);
+  return 0;
+}
