@@ -29,6 +29,13 @@ export interface BYOLOptions {
    * (byol-pytorch's `hidden_layer`); default: the encoder's own [N, F] output.
    */
   hiddenLayer?: string | number;
+  /**
+   * The layer `embed` returns when no `tap` is given, if not `hiddenLayer`: a name or `'gridG'`
+   * (see `representationModel`). E.g. the projector reads the global pool (`hiddenLayer:
+   * 'avgpool'`) while users get the last feature map pooled to 3×3 (`'grid3'`), which keeps the
+   * coarse layout a global pool discards at no cost to the training step.
+   */
+  representation?: string;
   /** Augmentation of both views (a policy pair, one view's policy, or a function); default the paper's pair. */
   augment?: PolicyPair | ViewPolicy | AugmentFn;
   /** The second view's policy when `augment` is one view's policy (byol-pytorch's `augment_fn2`). */
@@ -78,7 +85,7 @@ export interface EmbedOptions {
   /** Per-channel mean/std applied to uint8 images scaled to [0, 1] (required for image sets). */
   normalization?: { mean: number[]; std: number[] };
   /**
-   * Another tap of the online encoder than the training representation: a layer name, or
+   * Another tap of the online encoder than the learner's `representation`: a layer name, or
    * `'gridG'` (see `representationModel`). Every encoder of byol-ts has its global pool as `'avgpool'`.
    */
   tap?: string;
@@ -133,7 +140,7 @@ function paramsOf(prefix: string, model: tf.LayersModel, lrScale = 1): Param[] {
  * (or let the trainer augment). Dispose when done.
  */
 export class BYOL {
-  readonly options: Required<Omit<BYOLOptions, "hiddenLayer" | "totalSteps" | "encoder" | "augment" | "augment2">> & Pick<BYOLOptions, "hiddenLayer" | "totalSteps">;
+  readonly options: Required<Omit<BYOLOptions, "hiddenLayer" | "representation" | "totalSteps" | "encoder" | "augment" | "augment2">> & Pick<BYOLOptions, "hiddenLayer" | "representation" | "totalSteps">;
   /** The online encoder tapped at the representation (null for function encoders). */
   readonly onlineEncoder: tf.LayersModel | null;
   readonly onlineProjector: tf.LayersModel;
@@ -184,6 +191,7 @@ export class BYOL {
       imageSize: options.imageSize,
       channels: options.channels,
       hiddenLayer: options.hiddenLayer,
+      representation: options.representation,
       projectionSize: options.projectionSize ?? 256,
       projectionHiddenSize: options.projectionHiddenSize ?? 4096,
       movingAverageDecay: options.movingAverageDecay ?? 0.99,
@@ -235,7 +243,10 @@ export class BYOL {
     const a = options.augment;
     const policy = a === undefined ? byolPaper() : typeof a === "function" || "view1" in a ? a : { view1: a, view2: options.augment2 ?? a };
     const augmenter = await createAugmenter({ policy, outSize: o.imageSize, channels: o.channels as 1 | 3, seed: o.seed });
-    return new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
+    const learner = new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
+    // a representation that is not a layer of the encoder fails here, not at the first embed
+    if (o.representation !== undefined && o.representation !== o.hiddenLayer) learner.tapModel(o.representation);
+    return learner;
   }
 
   /** Number of optimizer steps taken. */
@@ -422,7 +433,8 @@ export class BYOL {
     const { mean, std } = options.normalization ?? { mean: [0], std: [1] };
     const bs = options.batchSize ?? 256;
     const size = this.options.imageSize;
-    const tapped = options.tap === undefined ? null : this.tapModel(options.tap);
+    const tap = options.tap ?? this.options.representation;
+    const tapped = tap === undefined || tap === this.options.hiddenLayer ? null : this.tapModel(tap);
     const encode = tapped ? modelForward(tapped) : this.encode;
     const width = tapped ? encoderOutputSize(tapped) : this.representationSize;
     const rep = new Float32Array(n * width);
@@ -445,6 +457,14 @@ export class BYOL {
       tf.dispose(z ? [y, z] : [y]);
     }
     return { representation: rep, projection: proj };
+  }
+
+  /**
+   * The online encoder as a model whose output is `tap` (default: the learner's representation),
+   * sharing its weights; built once per name. Null for a function encoder's own output.
+   */
+  onlineEncoderAt(tap = this.options.representation): tf.LayersModel | null {
+    return tap === undefined || tap === this.options.hiddenLayer ? this.onlineEncoder : this.tapModel(tap);
   }
 
   /** The online encoder tapped at `tap` (built once per name). */

@@ -52,6 +52,23 @@ describe("BYOL learner", () => {
     await expect(create({ predictorLearningRateScale: 0 })).rejects.toThrow(/predictorLearningRateScale must be a positive number, got 0/);
   });
 
+  it("embeds its representation (another tap than the projector's) by default, and rejects one the encoder lacks", async () => {
+    const enc = () => smallCnn({ inputSize: 28, channels: 1, width: 2, seed: 3 });
+    const learner = await BYOL.create({ encoder: enc(), imageSize: 28, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1, hiddenLayer: "avgpool", representation: "grid3" });
+    expect(learner.representationSize).toBe(8); // the projector reads the 8-d global pool
+    const x = tf.tensor4d(randn(3 * 28 * 28, 4), [3, 28, 28, 1]);
+    const { representation, projection } = await learner.embed(x, { projection: true });
+    expect(representation).toHaveLength(3 * 9 * 8);
+    expect(Array.from(representation)).toEqual(Array.from((await learner.embed(x, { tap: "grid3" })).representation));
+    expect(Array.from((await learner.embed(x, { tap: "avgpool" })).representation)).toHaveLength(3 * 8);
+    expect(projection).toHaveLength(3 * 8);
+    expect(learner.onlineEncoderAt()!.outputs[0].shape).toEqual([null, 72]);
+    expect(learner.onlineEncoderAt("avgpool")).toBe(learner.networks.online.encoder);
+    learner.dispose();
+    x.dispose();
+    await expect(BYOL.create({ encoder: enc(), imageSize: 28, channels: 1, projectionSize: 8, projectionHiddenSize: 16, hiddenLayer: "avgpool", representation: "layer9" })).rejects.toThrow(/'layer9' is not a layer of model/);
+  });
+
   it("SimSiam mode (useMomentum: false) trains with no target, and refuses updateMovingAverage", async () => {
     const learner = await create({ useMomentum: false });
     expect(learner.networks.target).toBeNull();

@@ -25,7 +25,7 @@ export const EVAL_HELP = `byol eval — score a checkpoint's online encoder: kNN
   --no-linear        kNN only (the probe takes minutes on 60k images)
   --tap NAME         the representation to score: a layer of the encoder (every encoder has its
                      global pool as avgpool) or gridG (the last feature map pooled to G×G);
-                     default the run's own
+                     default the run's representation
   --backend NAME     auto | wasm | cpu
   --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
   --json             print one JSON object: {"knn", "linear"} (fractions), or {"zStd", "effectiveRank"}

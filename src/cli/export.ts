@@ -8,7 +8,7 @@ import { writeSafetensors } from "../io/safetensors";
 import { exportTorchvisionWeights } from "../io/torchvision";
 import { writeAtomic } from "../data/write-atomic";
 import { withStandardLayers } from "../nets/standard-layers";
-import type { RunConfig } from "../train/config";
+import { representationOf, type RunConfig } from "../train/config";
 import { normalizationOf } from "../train/setup";
 import { choice, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
@@ -37,7 +37,7 @@ function relativeL2(a: tf.Tensor, b: tf.Tensor): number {
 async function exportTfjs(encoder: tf.LayersModel, config: RunConfig, step: number, out: string, source: string): Promise<string> {
   const plain = await withStandardLayers(encoder);
   plain.setUserDefinedMetadata({
-    byol: { checkpoint: source, step, encoder: config.encoder, tap: config.tap ?? "avgpool", imageSize: config.imageSize, channels: config.channels, normalization: normalizationOf(config) },
+    byol: { checkpoint: source, step, encoder: config.encoder, tap: representationOf(config), imageSize: config.imageSize, channels: config.channels, normalization: normalizationOf(config) },
   });
   await plain.save(layersModelSaver(out));
   plain.dispose();
@@ -49,7 +49,7 @@ async function exportTfjs(encoder: tf.LayersModel, config: RunConfig, step: numb
   tf.dispose([x, want, got]);
   loaded.dispose();
   if (!(error <= TOLERANCE)) throw new Error(`${out}: the exported model differs from ${source}'s representation by ${error.toExponential(2)} (relative L2; the limit is ${TOLERANCE})`);
-  return `${size}-d ${config.tap ?? "avgpool"} representation, relative L2 ${error.toExponential(1)} from byol-ts' on random images`;
+  return `${size}-d ${representationOf(config)} representation, relative L2 ${error.toExponential(1)} from byol-ts' on random images`;
 }
 
 /** What loads a torchvision export: torchvision's own ResNet when the encoder is one, else the module in docs/export.md. */
@@ -70,7 +70,7 @@ function exportTorchvision(encoder: tf.LayersModel, config: RunConfig, step: num
   }
   const metadata = {
     format: "byol-ts/torchvision@1", source, step: String(step), encoder: JSON.stringify(config.encoder), channels: String(config.channels),
-    imageSize: String(config.imageSize), tap: config.tap ?? "avgpool", normalization: JSON.stringify(normalizationOf(config)),
+    imageSize: String(config.imageSize), tap: representationOf(config), normalization: JSON.stringify(normalizationOf(config)),
   };
   writeAtomic(out, writeSafetensors(tensors, metadata), "torchvision weights");
   return `${Object.keys(tensors).length} tensors; load with ${torchModule(config)}, strict=True`;
@@ -92,8 +92,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (existsSync(out) && !v.overwrite) throw new UsageError(`${out} exists: pass --overwrite to replace it, or another --out`);
   await startBackend(v);
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
-  // buildLearner always gives a LayersModel encoder, tapped at the run's representation
-  const encoder = learner.networks.online.encoder as tf.LayersModel;
+  // buildLearner always gives a LayersModel encoder
+  const encoder = learner.onlineEncoderAt() as tf.LayersModel;
   const what = format === "tfjs" ? await exportTfjs(encoder, config, learner.steps, out, path) : exportTorchvision(encoder, config, learner.steps, out, path);
   say(`wrote ${out}: ${what}`);
   return 0;

@@ -10,7 +10,7 @@ import type { ImageSet, LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
-import { DEFAULT_RUN, type EncoderArch, type RunConfig } from "../train/config";
+import { DEFAULT_RUN, representationOf, type EncoderArch, type RunConfig } from "../train/config";
 import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
@@ -43,8 +43,10 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
   --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
   --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
   --zero-init-residual   ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)
-  --tap NAME             the representation the projector reads and evaluation scores: avgpool (the
-                         global pool) or gridG (the last feature map pooled to G×G) (default ${DEFAULT_RUN.tap})
+  --tap NAME             the layer the projector reads: avgpool (the global pool) or gridG (the last
+                         feature map pooled to G×G) (default ${DEFAULT_RUN.tap})
+  --representation NAME  the representation evaluation, embed and export use, if not the --tap
+                         (default ${DEFAULT_RUN.representation ?? "the tap"}; with --tap alone: the tap)
   --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
   --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
@@ -62,13 +64,13 @@ const FLAGS = {
   data: { type: "string" }, "image-size": { type: "string" }, channels: { type: "string" }, fit: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
-  "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
+  "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, representation: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
   "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
   "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
 } as const;
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "tap", "lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "tap", "representation", "lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -95,6 +97,7 @@ function runConfigFrom(v: Values): RunConfig {
       ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
     },
     tap: (v.tap as string | undefined) ?? d.tap,
+    representation: (v.representation as string | undefined) ?? (v.tap ? undefined : d.representation),
     learningRate: num(v, "lr", { min: 0 }) ?? d.learningRate,
     warmupSteps: num(v, "warmup", { min: 0, integer: true }) ?? d.warmupSteps,
     tauBase: num(v, "tau", { min: 0, max: 1 }) ?? d.tauBase,
@@ -174,7 +177,7 @@ export async function train(argv: string[]): Promise<number> {
   }
   const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
   const a = config.encoder;
-  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, ${learner.representationSize}-d representation (${config.tap ?? "avgpool"}), projector ${config.projectionHiddenSize}→${config.projectionSize}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
+  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, projector ${learner.representationSize}→${config.projectionHiddenSize}→${config.projectionSize} on ${config.tap ?? "avgpool"}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
 
   const trainer = await createTrainer(config, learner, data, position);
 

@@ -15,10 +15,12 @@ export interface RunConfig {
    */
   encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean; depth?: number };
   /**
-   * The representation y: the encoder layer the projector reads and evaluation embeds (`avgpool`,
-   * the global pool, or `gridG`, the last feature map pooled to G×G); default `avgpool`.
+   * The encoder layer the projector reads (`avgpool`, the global pool, or `gridG`, the last
+   * feature map pooled to G×G); default `avgpool`.
    */
   tap?: string;
+  /** The representation evaluation and `embed` use, if not `tap` (see {@link representationOf}). */
+  representation?: string;
   /** Side and channels of the images the networks see. */
   imageSize: number;
   channels: number;
@@ -78,3 +80,8 @@ export const DEFAULT_RUN: RunConfig = {
   augment: { preset: "paper", cropScale: [0.2, 1] },
   limit: 0,
 };
+
+/** The layer a run's evaluation, `embed` and `export` use: `representation`, else `tap`, else `avgpool`. */
+export function representationOf(config: RunConfig): string {
+  return config.representation ?? config.tap ?? "avgpool";
+}

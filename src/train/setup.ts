@@ -30,6 +30,7 @@ export async function buildLearner(config: RunConfig): Promise<BYOL> {
     imageSize: config.imageSize,
     channels: config.channels,
     hiddenLayer: config.tap ?? "avgpool",
+    representation: config.representation,
     projectionSize: config.projectionSize,
     projectionHiddenSize: config.projectionHiddenSize,
     movingAverageDecay: config.tauBase,
