@@ -13,6 +13,16 @@ const library: Options = {
   external,
 };
 
+// ESM only: the default worker script is found beside the module through import.meta.url
+const worker: Options = {
+  entry: { worker: "src/worker/index.ts", "worker-script": "src/worker/worker-script.ts" },
+  format: ["esm"],
+  dts: { entry: { worker: "src/worker/index.ts" } },
+  sourcemap: true,
+  target: "es2022",
+  external,
+};
+
 const cli: Options = {
   entry: { cli: "src/cli/main.ts" },
   format: ["esm"],
@@ -26,4 +36,4 @@ const cli: Options = {
   define: { __BYOL_VIEW_PAGE__: JSON.stringify(bundlePage("src/view/page.ts")) },
 };
 
-export default defineConfig([library, cli]);
+export default defineConfig([library, worker, cli]);

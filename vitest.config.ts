@@ -13,6 +13,7 @@ const FULL_ONLY = [
   "test/resume-wasm.test.ts",
   "test/package.test.ts",
   "test/browser-*.test.ts",
+  "test/worker.test.ts",
   "test/data-browser.test.ts",
   "test/wasm-kernels-browser.test.ts",
   "test/wasm-precision.test.ts",

@@ -1,4 +1,5 @@
-// Bundles the demo page's script (demo/main.ts and the byol-ts sources it imports) for the browser.
+// Bundles the demo for the browser: the page's script (demo/main.ts) and its training worker
+// (demo/worker.ts), each with the byol-ts sources it imports, side by side.
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,10 +9,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The bundle's default location (build/ is not committed). */
 export const BUNDLE = join(here, "..", "build", "demo", "main.js");
 
-/** Writes the demo bundle to `outfile` (default {@link BUNDLE}) and returns its path. */
+/** Writes the page's bundle to `outfile` (default {@link BUNDLE}), the worker's beside it; returns the page's path. */
 export async function buildDemo(outfile = BUNDLE) {
-  await build({ entryPoints: [join(here, "main.ts")], bundle: true, format: "esm", platform: "browser", target: "es2022",
-    outfile, sourcemap: true, logLevel: "warning" });
+  await build({ entryPoints: { main: join(here, "main.ts"), worker: join(here, "worker.ts") }, bundle: true, format: "esm",
+    platform: "browser", target: "es2022", outdir: dirname(outfile), sourcemap: true, logLevel: "warning" });
   return outfile;
 }
 

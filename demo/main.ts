@@ -1,15 +1,11 @@
-// The demo page: trains BYOL on Fashion-MNIST in the browser on the chosen backend, charting the
-// loss and the kNN accuracy and drawing the test embeddings in 3-D (PCA) as training goes.
-// `window.byolDemo.run(options)` drives it without the form (the browser tests and the benchmark).
-import * as tf from "@tensorflow/tfjs";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-// the page offers WebGPU: an app that wants it imports the backend (byol-ts does not bundle it)
-import "@tensorflow/tfjs-backend-webgpu";
-import { FASHION_MNIST_STATS, batchStream, gatherImages, knnAccuracy, pca, setBackend, type BackendInfo, type LabelledImageSet } from "../src/index";
-import type { BYOL } from "../src/byol";
+// The demo page: trains BYOL on Fashion-MNIST in a Web Worker (byol-ts/worker) on the chosen
+// backend, so the page stays responsive, charting the loss and the kNN accuracy and drawing the
+// test embeddings in 3-D (PCA) as training goes. `window.byolDemo.run(options)` drives it without
+// the form (the browser tests and the benchmark).
+import { createWorkerTrainer, type WorkerTrainer } from "../src/worker";
+import type { BackendInfo } from "../src/backend";
+import type { LabelledImageSet } from "../src/data/types";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
-import { learningRateAt } from "../src/train/schedules";
-import { buildLearner } from "../src/train/setup";
 import { CLASSES, loadSplit } from "./data";
 import { drawLineChart } from "./line-chart";
 import { Scatter3D } from "../src/view/scatter3d";
@@ -37,7 +33,7 @@ export interface DemoOptions {
   files: File[];
 }
 
-/** What a run did: per-step loss, time and live tensor count, and each evaluation. */
+/** What a run did: per-step loss, time and the worker's live tensor count, and each evaluation. */
 export interface DemoReport {
   backend: BackendInfo;
   /** WebGL only: true when the GPU renders to float16 textures only (losses near 0 lose precision). */
@@ -58,15 +54,22 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const status = (text: string) => ($("status").textContent = text);
 const scatter = new Scatter3D($<HTMLCanvasElement>("scatter"), CLASSES);
 scatter.setPoints(new Float32Array(0), null, "test embeddings (PCA → 3-D) appear after the first evaluation");
-let stopRequested = false;
 let running = false;
-let learner: BYOL | null = null;
+/** The training worker and the backend it was started with (a new backend needs a new worker). */
+let trainer: { worker: WorkerTrainer; backend: DemoOptions["backend"] } | null = null;
 
-async function startBackend(name: DemoOptions["backend"]): Promise<{ info: BackendInfo; float16Only: boolean | null }> {
-  setWasmPaths(new URL("wasm/", location.href).href);
-  const info = await setBackend(name === "wasm-threads" ? "wasm" : name, { wasmThreads: name === "wasm-threads" });
-  const float16Only = info.name === "webgl" ? !tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") : null;
-  return { info, float16Only };
+async function workerFor(backend: DemoOptions["backend"]): Promise<WorkerTrainer> {
+  if (trainer?.backend === backend) return trainer.worker;
+  trainer?.worker.terminate();
+  trainer = null;
+  const worker = await createWorkerTrainer({
+    worker: new URL("worker.js", location.href),
+    backend: backend === "wasm-threads" ? "wasm" : backend,
+    threads: backend === "wasm-threads",
+    wasmPaths: new URL("wasm/", location.href).href,
+  });
+  trainer = { worker, backend };
+  return worker;
 }
 
 function runConfig(o: DemoOptions): RunConfig {
@@ -79,58 +82,54 @@ function runConfig(o: DemoOptions): RunConfig {
   };
 }
 
-/** kNN accuracy of the test images against the bank, and their representation in 3-D. */
-async function evaluate(bank: LabelledImageSet, test: LabelledImageSet, step: number, report: DemoReport): Promise<void> {
-  if (!learner) return;
-  const normalization = { mean: [...FASHION_MNIST_STATS.mean], std: [...FASHION_MNIST_STATS.std] };
-  const f = learner.representationSize;
-  const bankFeatures = { data: (await learner.embed(bank, { normalization })).representation, shape: [bank.n, f] as [number, number] };
-  const testFeatures = { data: (await learner.embed(test, { normalization })).representation, shape: [test.n, f] as [number, number] };
-  const acc = knnAccuracy(bankFeatures, bank.labels, testFeatures, test.labels, { k: Math.min(200, bank.n), temperature: 0.1, numClasses: 10 });
-  report.knn.push([step, acc]);
-  drawLineChart($("knn"), report.knn, "kNN accuracy", (v) => `${(100 * v).toFixed(1)}%`);
-  const p = pca(testFeatures, 3);
-  const share = Array.from(p.explainedVarianceRatio).reduce((s, v) => s + v, 0);
-  scatter.setPoints(p.projected.data, test.labels, `${test.n} test images after ${step} steps: PCA 3-D (${(100 * share).toFixed(0)}% of variance), kNN ${(100 * acc).toFixed(1)}%`);
+/** The test images' representations in 3-D (PCA, computed in the worker), captioned with the kNN accuracy. */
+async function drawScatter(worker: WorkerTrainer, test: LabelledImageSet, step: number, accuracy: number): Promise<void> {
+  const e = await worker.embed({ images: test.images, width: test.width, height: test.height, channels: 1 });
+  const share = e.explainedVarianceRatio.reduce((s, v) => s + v, 0);
+  scatter.setPoints(e.projection, test.labels, `${test.n} test images after ${step} steps: PCA 3-D (${(100 * share).toFixed(0)}% of variance), kNN ${(100 * accuracy).toFixed(1)}%`);
 }
 
 /** Trains a fresh learner with `options` (defaults above), updating the page; resolves when done or stopped. */
 async function run(partial: Partial<DemoOptions> = {}): Promise<DemoReport> {
   if (running) throw new Error("a run is in progress: stop it first");
   running = true;
-  stopRequested = false;
   const o = { ...DEFAULTS, ...partial };
   fillForm(o);
   try {
-    status(`starting the ${o.backend} backend…`);
-    const { info, float16Only } = await startBackend(o.backend);
+    status(`starting the ${o.backend} backend in a worker…`);
+    const worker = await workerFor(o.backend);
+    const { backend: info, float16Only, notes } = worker.ready;
     status("loading Fashion-MNIST…");
     const [train, test] = await Promise.all([loadSplit("train", o.trainImages, o.files), loadSplit("test", o.testImages, o.files)]);
-    const bank: LabelledImageSet = { ...train, n: Math.min(o.bankImages, train.n) };
-    bank.images = train.images.subarray(0, bank.n * train.height * train.width);
-    bank.labels = train.labels.subarray(0, bank.n);
-    learner?.dispose();
-    learner = await buildLearner(runConfig(o));
     const { files: _files, ...shown } = o;
     const report: DemoReport = { backend: info, float16Only, options: shown, losses: [], milliseconds: [], numTensors: [], knn: [] };
-    const where = `${info.name}${info.name === "wasm" ? ` (${info.threads} thread${info.threads > 1 ? "s" : ""}, SIMD ${info.simd ? "on" : "off"})` : ""}${float16Only ? " — float16 textures only" : ""}`;
-    await evaluate(bank, test, 0, report);
-    const stream = batchStream(train.n, o.batchSize, { seed: o.seed });
-    for (let step = 0; step < o.steps && !stopRequested; step++) {
-      const batch = stream.next().value!;
-      const images = gatherImages(train, batch.indices);
-      const t0 = performance.now();
-      const r = learner.step({ images, n: batch.indices.length, height: train.height, width: train.width, channels: 1 }, learningRateAt(step, { base: o.learningRate, warmupSteps: o.warmupSteps, totalSteps: o.steps }));
-      report.milliseconds.push(performance.now() - t0);
-      report.losses.push(r.loss);
-      report.numTensors.push(tf.memory().numTensors);
+    const where = `${info.name}${info.name === "wasm" ? ` (${info.threads} thread${info.threads > 1 ? "s" : ""}, SIMD ${info.simd ? "on" : "off"})` : ""}${notes.length ? ` — ${notes.join("; ")}` : ""}`;
+    let drawing = Promise.resolve();
+    const unsubscribe = worker.onProgress((p) => {
+      if (p.kind === "knn") {
+        report.knn.push([p.step, p.accuracy]);
+        drawLineChart($("knn"), report.knn, "kNN accuracy", (v) => `${(100 * v).toFixed(1)}%`);
+        drawing = drawing.then(() => drawScatter(worker, test, p.step, p.accuracy));
+        return;
+      }
+      report.losses.push(p.loss);
+      report.milliseconds.push(p.milliseconds);
+      report.numTensors.push(p.numTensors);
       drawLineChart($("loss"), report.losses.map((l, i) => [i + 1, l]), "BYOL loss");
-      status(`${where}: step ${step + 1}/${o.steps}, loss ${r.loss.toFixed(4)}, ${report.milliseconds[step].toFixed(0)} ms/step`);
-      if (o.evalEvery > 0 && (step + 1) % o.evalEvery === 0 && step + 1 < o.steps) await evaluate(bank, test, step + 1, report);
-      await tf.nextFrame();
+      status(`${where}: step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}, ${p.milliseconds.toFixed(0)} ms/step`);
+    });
+    try {
+      const result = await worker.start({
+        config: runConfig(o),
+        // copies: the worker takes the buffers it is given, and these views share the parsed files'
+        images: train.images.slice(), labels: train.labels.slice(), width: train.width, height: train.height, channels: 1,
+        knn: { every: o.evalEvery > 0 ? o.evalEvery : o.steps, queries: test, bankSize: Math.min(o.bankImages, train.n) },
+      });
+      await drawing;
+      status(`${where}: ${result.stopped ? "stopped" : "done"} after ${result.step} steps, kNN ${(100 * report.knn[report.knn.length - 1][1]).toFixed(1)}%`);
+    } finally {
+      unsubscribe();
     }
-    await evaluate(bank, test, report.losses.length, report);
-    status(`${where}: ${stopRequested ? "stopped" : "done"} after ${report.losses.length} steps, kNN ${(100 * report.knn[report.knn.length - 1][1]).toFixed(1)}%`);
     return report;
   } finally {
     running = false;
@@ -161,7 +160,8 @@ $("config").addEventListener("submit", (e) => {
       $<HTMLButtonElement>("stop").disabled = true;
     });
 });
-$("stop").addEventListener("click", () => (stopRequested = true));
+const stop = () => trainer?.worker.stop().catch(() => undefined); // nothing to stop is fine
+$("stop").addEventListener("click", () => void stop());
 
 /** The page's programmatic handle. */
-(window as unknown as { byolDemo: unknown }).byolDemo = { run, stop: () => (stopRequested = true), tf };
+(window as unknown as { byolDemo: unknown }).byolDemo = { run, stop };

@@ -14,11 +14,11 @@ export const DEFAULT_DATA_DIR = "/usr/share/datasets/fashion-mnist";
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".map": "application/json", ".wasm": "application/wasm", ".gz": "application/gzip" };
 const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
 
-/** The file a URL path names: `/` the page, `/main.js` the bundle, `/wasm/*` tfjs-wasm, `/data/*` the dataset. */
+/** The file a URL path names: `/` the page, `/main.js` and `/worker.js` the bundles, `/wasm/*` tfjs-wasm, `/data/*` the dataset. */
 function resolvePath(pathname, dataDir, bundleDir) {
   const mounts = [["/wasm/", WASM_DIR], ["/data/", dataDir]];
   if (pathname === "/" || pathname === "/index.html") return join(here, "index.html");
-  if (pathname === "/main.js" || pathname === "/main.js.map") return join(bundleDir, pathname.slice(1));
+  if (/^\/(main|worker)\.js(\.map)?$/.test(pathname)) return join(bundleDir, pathname.slice(1));
   for (const [prefix, dir] of mounts) {
     const rest = normalize(pathname.slice(prefix.length));
     if (pathname.startsWith(prefix) && !rest.startsWith("..") && !rest.includes("/")) return join(dir, rest);
@@ -29,13 +29,13 @@ function resolvePath(pathname, dataDir, bundleDir) {
 /**
  * Starts the demo server on `port` (0 = any free port) at 127.0.0.1; resolves to `{ server, url }`.
  * `dataDir` holds the `{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz` files; `bundleDir` the
- * built `main.js` (tests build their own).
+ * built `main.js` and `worker.js` (tests build their own).
  */
 export function startDemoServer({ port = 8080, dataDir = DEFAULT_DATA_DIR, host = "127.0.0.1", bundleDir = dirname(BUNDLE) } = {}) {
   const server = createServer((req, res) => {
     const file = resolvePath(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname), dataDir, bundleDir);
     if (!file || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { ...ISOLATION, "Content-Type": "text/plain" }).end(file?.endsWith("main.js") ? "demo bundle missing: run npm run build:demo\n" : "not found\n");
+      res.writeHead(404, { ...ISOLATION, "Content-Type": "text/plain" }).end(/(main|worker)\.js$/.test(file ?? "") ? "demo bundle missing: run npm run build:demo\n" : "not found\n");
       return;
     }
     res.writeHead(200, { ...ISOLATION, "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-cache" });

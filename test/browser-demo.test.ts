@@ -1,6 +1,7 @@
-// The demo page in headless Chromium: BYOL trains ≥ 20 steps on WebGL (SwiftShader without a GPU)
-// and on WASM, the loss falls, the live tensor count stays flat, nothing is logged as an error, and
-// a screenshot of the page with its 3-D embedding scatter is saved under test-results/.
+// The demo page in headless Chromium: BYOL trains ≥ 20 steps in the page's Web Worker on WebGL
+// (SwiftShader without a GPU) and on WASM, the loss falls, the worker's live tensor count stays
+// flat, nothing is logged as an error, and a screenshot of the page with its 3-D embedding scatter
+// is saved under test-results/.
 import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
