@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setBackend } from "../src/backend";
 import { learnerFromCheckpoint } from "../src/cli/common";
 import { encodeNpy } from "../src/eval/export";
+import { representationOf } from "../src/train/config";
 
 const [run, out] = process.argv.slice(2);
 if (!run || !out) throw new Error("usage: node --import tsx bench/export-check.ts RUN_DIR OUT_DIR");
@@ -17,7 +18,7 @@ const shape: [number, number, number, number] = [4, config.imageSize, config.ima
 const x = tf.randomNormal(shape, 0, 1, "float32", 1) as tf.Tensor4D;
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "inputs.npy"), encodeNpy(x.dataSync() as Float32Array, shape));
-const taps = ["avgpool", ...(/^grid\d$/.test(config.tap ?? "") ? [config.tap as string] : [])];
+const taps = [...new Set(["avgpool", representationOf(config)])].filter((t) => t === "avgpool" || /^grid\d$/.test(t));
 for (const tap of taps) {
   const { representation } = await learner.embed(x, { tap });
   writeFileSync(join(out, `${tap}.npy`), encodeNpy(representation, [4, representation.length / 4]));
