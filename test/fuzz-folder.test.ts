@@ -113,6 +113,16 @@ function check(t: Tree): void {
 }
 
 describe("fuzzing the image-folder loader", () => {
+  it("refuses a set too large to hold before allocating it, naming the folder", () => {
+    // two headers of 40,000 × 40,000 (within a raised pixel cap): 9.6 GB at their own size
+    const root = mkdtempSync(join(base, "large-"));
+    const large = Uint8Array.from(PNG);
+    new DataView(large.buffer).setUint32(16, 40_000);
+    new DataView(large.buffer).setUint32(20, 40_000);
+    for (const name of ["a.png", "b.png"]) writeFileSync(join(root, name), large);
+    expect(() => loadImageFolder(root, { maxPixels: 2e9, channels: 3 })).toThrow(`${root}: 2 images at 40000×40000×3 need 8.9 GiB decoded, above the 4 GiB limit; give a smaller size`);
+  });
+
   it(`${TREES} random trees: the readable images loaded, each skipped file named once, or a clear error`, () => {
     fc.assert(fc.property(tree, check), { numRuns: TREES, seed: SEED });
   }, 600_000);
