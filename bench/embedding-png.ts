@@ -6,7 +6,7 @@
 //   → bench/embedding/embedding-pca.png, bench/embedding/embedding-umap.png
 import { basename, join, resolve } from "node:path";
 import { num, parse } from "../src/cli/args";
-import { learnerFromCheckpoint, say, startBackend } from "../src/cli/common";
+import { backendFlags, learnerFromCheckpoint, say, startBackend } from "../src/cli/common";
 import { heldOutSplit, subset } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { LabelledImageSet } from "../src/data/types";
@@ -23,7 +23,7 @@ const v = parse(process.argv.slice(2), { checkpoint: { type: "string" }, out: { 
 if (!v.checkpoint || !v.out) throw new Error("usage: npx tsx bench/embedding-png.ts --checkpoint DIR --out DIR [--points N] [--data DIR]");
 const points = num(v, "points", { min: 11, integer: true });
 
-await startBackend({ backend: "wasm" });
+await startBackend(backendFlags({ backend: "wasm" }));
 const { learner, config, info } = await learnerFromCheckpoint(v.checkpoint as string);
 let set: LabelledImageSet = await loadFashionMnist({ path: v.data as string | undefined, split: "test" });
 if (points && points < set.n) set = subset(set, heldOutSplit(set.n, points, config.seed).heldOut) as LabelledImageSet;

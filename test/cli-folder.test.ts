@@ -121,7 +121,7 @@ describe.skipIf(!haveData)("byol on a folder of images", () => {
     for (const size of ["0", "10000"]) {
       await expect(train(["--data", tree, ...tiny, "--image-size", size, "--out", join(dir, "never")])).rejects.toThrow(`--image-size must be an integer ≥ 8 and ≤ 1024, got "${size}"`);
     }
-    await expect(train(["--data", DATA, "--channels", "3", "--out", join(dir, "never")])).rejects.toThrow(`--channels: for image folders only; ${DATA} is IDX data`);
+    await expect(train(["--data", DATA, "--channels", "3", "--out", join(dir, "never")])).rejects.toThrow(`--channels 3: for image folders only; ${DATA} is IDX data`);
     const missing = join(dir, "no-such.png");
     await expect(similarCommand(["--checkpoint", run, "--query", missing])).rejects.toThrow(`--query ${missing}: no such file`);
 

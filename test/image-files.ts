@@ -19,12 +19,16 @@ export function pngBytes(w: number, h: number, rgba: Uint8Array, colorType: PngC
 /** JPEG bytes (quality 95) of RGBA pixels, with an EXIF orientation tag when given. */
 export function jpegBytes(w: number, h: number, rgba: Uint8Array, orientation?: number): Uint8Array {
   const plain = new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 95).data);
-  if (orientation === undefined) return plain;
+  return orientation === undefined ? plain : withOrientation(plain, orientation);
+}
+
+/** `jpegFile` with an APP1 EXIF segment holding only the orientation tag, right after its SOI. */
+export function withOrientation(jpegFile: Uint8Array, orientation: number): Uint8Array {
   // APP1 "Exif\0\0" + big-endian TIFF header + IFD0 with the one orientation entry
   const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0, 0, 0];
   const body = [..."Exif\0\0"].map((c) => c.charCodeAt(0)).concat(tiff);
   const app1 = [0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
-  return Uint8Array.from([...plain.subarray(0, 2), ...app1, ...plain.subarray(2)]);
+  return Uint8Array.from([...jpegFile.subarray(0, 2), ...app1, ...jpegFile.subarray(2)]);
 }
 
 /** RGBA pixels of one colour. */

@@ -1,7 +1,7 @@
 // `byol bench`: a training step and the kernels on every backend that works here, as one table; or,
 // with --step, one configuration's step on one backend as a JSON object other tools can read.
-import { choice, num, parse } from "./args";
-import { BACKEND_FLAGS, startBackend } from "./common";
+import { choice, num, parse, UsageError } from "./args";
+import { BACKEND_FLAGS, backendFlags, startBackend } from "./common";
 
 export const BENCH_HELP = `byol bench — kernels and a BYOL training step on every backend that works here
 
@@ -24,10 +24,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const step = choice(v, "step", ["anchor", "default"] as const);
+  // the suite measures every backend with its own repetitions: these flags would be ignored
+  const stepOnly = ["reps", "backend", "threads"].filter((k) => v[k] !== undefined);
+  if (!step && stepOnly.length) throw new UsageError(`${stepOnly.map((k) => `--${k} ${v[k]}`).join(", ")}: only with --step`);
+  const reps = num(v, "reps", { min: 1, integer: true }) ?? 5;
   if (step) {
-    const info = await startBackend(v);
+    const info = await startBackend(backendFlags(v));
     const { benchStep } = await import("../bench/step");
-    const r = await benchStep(step, num(v, "reps", { min: 1, integer: true }) ?? 5, { backend: info.name, build: info.name !== "wasm" ? "none" : info.simd ? "simd" : "scalar", threads: info.kernelThreads });
+    const r = await benchStep(step, reps, { backend: info.name, build: info.name !== "wasm" ? "none" : info.simd ? "simd" : "scalar", threads: info.kernelThreads });
     if (v.json) console.log(JSON.stringify(r));
     else console.log(`${r.config} on ${r.backend} (${r.build}, ${r.threads} thread(s)): ${r.imagesPerSecond.toFixed(1)} img/s; median ms per step: ${Object.entries(r.phases).map(([k, x]) => `${k} ${x.toFixed(1)}`).join(", ")}; load ${r.load.join(" ")}`);
     return 0;

@@ -20,10 +20,13 @@ export const BACKEND_FLAGS = { backend: { type: "string" }, threads: { type: "st
 /** Helper threads beside the caller when --threads is not given: the cores, up to 4 in all. */
 const defaultThreads = () => Math.min(4, availableParallelism());
 
-/** Activates the backend the flags name (with --threads for byol-ts' kernels on wasm) and says what runs. */
-export async function startBackend(v: Record<string, unknown>): Promise<BackendInfo> {
-  const name = choice(v, "backend", BACKENDS) ?? "auto";
-  const kernelThreads = num(v, "threads", { min: 1, max: 64, integer: true }) ?? defaultThreads();
+/** The backend and kernel threads the flags name, checked (before any slow start). */
+export function backendFlags(v: Record<string, unknown>): { name: BackendName; kernelThreads: number } {
+  return { name: choice(v, "backend", BACKENDS) ?? "auto", kernelThreads: num(v, "threads", { min: 1, max: 64, integer: true }) ?? defaultThreads() };
+}
+
+/** Activates the backend of {@link backendFlags} (--threads for byol-ts' kernels on wasm) and says what runs. */
+export async function startBackend({ name, kernelThreads }: { name: BackendName; kernelThreads: number }): Promise<BackendInfo> {
   const info = await setBackend(name, { kernelThreads });
   const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
   say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads})` : ""}`);

@@ -9,7 +9,7 @@ import { umapEmbed } from "../eval/umap";
 import { writeEmbeddings } from "../eval/write-embeddings";
 import { writeEmbeddingView } from "../view/embedding-view";
 import { choice, num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { loadRunData } from "./data";
 import { normalizationOf } from "../train/setup";
 
@@ -47,7 +47,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
   if (html !== undefined && dims !== 3) throw new UsageError(`--html draws 3-D: --dims must be 3, got ${dims}`);
   const split = choice(v, "split", ["test", "train"] as const) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
-  await startBackend(v);
+  await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
   let set: ImageSet = data.files ? data.train : data.split![split]; // a folder (its files known) is embedded whole

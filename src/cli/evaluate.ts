@@ -12,7 +12,7 @@ import { linearProbeAccuracy } from "../eval/linear-probe";
 import { SimilarityIndex } from "../eval/similarity-index";
 import { zStd } from "../eval/zstd";
 import { num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { loadRunData, type RunData } from "./data";
 import { normalizationOf } from "../train/setup";
 
@@ -113,9 +113,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
-  await startBackend(v);
-  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const limit = num(v, "limit", { min: 1, integer: true }) ?? 0;
+  await startBackend(backendFlags(v));
+  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const data = await loadRunData(config, { path: v.data as string | undefined, limit, testLimit: limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
   const e = await evaluate(learner, data, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed, tap: v.tap as string | undefined });
   if (v.json) console.log(JSON.stringify(jsonOf(e)));

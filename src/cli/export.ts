@@ -11,7 +11,7 @@ import { withStandardLayers } from "../nets/standard-layers";
 import { representationOf, type RunConfig } from "../train/config";
 import { normalizationOf } from "../train/setup";
 import { choice, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 
 export const EXPORT_HELP = `byol export — write a checkpoint's online encoder for programs without byol-ts
 
@@ -90,7 +90,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (!out) throw new UsageError(`--out is required: the ${format === "tfjs" ? "folder" : ".safetensors file"} to write`);
   if (format === "torchvision" && !out.endsWith(".safetensors")) throw new UsageError(`--out must name a .safetensors file for --format torchvision, got ${JSON.stringify(out)}`);
   if (existsSync(out) && !v.overwrite) throw new UsageError(`${out} exists: pass --overwrite to replace it, or another --out`);
-  await startBackend(v);
+  await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   // buildLearner always gives a LayersModel encoder
   const encoder = learner.onlineEncoderAt() as tf.LayersModel;

@@ -6,7 +6,7 @@ import { imageFileInto } from "../data/image-folder";
 import { SimilarityIndex } from "../eval/similarity-index";
 import { normalizationOf } from "../train/setup";
 import { num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { loadRunData } from "./data";
 
 export const SIMILAR_HELP = `byol similar — the images of a folder most similar to a query image (cosine on the representation)
@@ -32,7 +32,7 @@ export async function similarCommand(argv: string[]): Promise<number> {
   const kind = statSync(query, { throwIfNoEntry: false });
   if (!kind?.isFile()) throw new UsageError(`--query ${v.query}: ${kind ? "not a file" : "no such file"}`);
   const k = num(v, "k", { min: 1, max: 10_000, integer: true }) ?? 10;
-  await startBackend(v);
+  await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
   const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
   if (!data.files || !data.prep) throw new UsageError(`--data: similar searches a folder of images; ${v.data ?? "the run's data"} is IDX data`);

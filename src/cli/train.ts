@@ -14,7 +14,7 @@ import { DEFAULT_RUN, representationOf, type EncoderArch, type RunConfig } from 
 import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
-import { BACKEND_FLAGS, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { dataSource, loadRunData } from "./data";
 import { evaluate, printEvaluation } from "./evaluate";
 
@@ -80,9 +80,22 @@ function folderShape(v: Values, data: NonNullable<RunConfig["data"]>): { size?: 
   const channels = choice(v, "channels", ["1", "3"] as const);
   const given = ["image-size", "channels", "fit"].filter((k) => v[k] !== undefined);
   if (data.format === "idx" && given.length) {
-    throw new UsageError(`${given.map((k) => "--" + k).join(", ")}: for image folders only; ${data.path ?? "Fashion-MNIST"} is IDX data, used at its own size`);
+    throw new UsageError(`${given.map((k) => `--${k} ${v[k]}`).join(", ")}: for image folders only; ${data.path ?? "Fashion-MNIST"} is IDX data, used at its own size`);
   }
   return { size, channels: channels && (Number(channels) as 1 | 3) };
+}
+
+/** The flags a --config file gives: its keys must be flags, switches JSON booleans (the string "false" would switch one on). */
+function configFlags(file: Record<string, unknown>, path: string): Values {
+  const out: Values = {};
+  for (const [key, x] of Object.entries(file)) {
+    const flag = FLAGS[key as keyof typeof FLAGS];
+    if (!flag || key === "config") throw new UsageError(`--config ${path}: unknown key ${JSON.stringify(key)}`);
+    const fits = flag.type === "boolean" ? typeof x === "boolean" : typeof x === "string" || typeof x === "number";
+    if (!fits) throw new UsageError(`--config ${path}: "${key}" must be ${flag.type === "boolean" ? "true or false" : "a number or string"}, got ${JSON.stringify(x)}`);
+    out[key] = typeof x === "boolean" ? x : String(x);
+  }
+  return out;
 }
 
 function runConfigFrom(v: Values): RunConfig {
@@ -102,7 +115,7 @@ function runConfigFrom(v: Values): RunConfig {
     warmupSteps: num(v, "warmup", { min: 0, integer: true }) ?? d.warmupSteps,
     tauBase: num(v, "tau", { min: 0, max: 1 }) ?? d.tauBase,
     batchSize: num(v, "batch", { min: 2, max: 8192, integer: true }) ?? d.batchSize,
-    seed: num(v, "seed", { min: 0, integer: true }) ?? d.seed,
+    seed: num(v, "seed", { min: 0, max: 0xffffffff, integer: true }) ?? d.seed, // the generators take 32 bits
     augment: {
       preset: choice(v, "augment", ["paper", "byol-pytorch"] as const) ?? d.augment.preset,
       cropScale: [cropMin ?? d.augment.cropScale[0], 1],
@@ -119,25 +132,37 @@ export async function train(argv: string[]): Promise<number> {
     console.log(TRAIN_HELP);
     return 0;
   }
-  const file = readConfigFile(cli.config as string | undefined);
-  const v: Values = { ...Object.fromEntries(Object.entries(file).map(([k, x]) => [k, typeof x === "boolean" ? x : String(x)])), ...cli };
+  const file = configFlags(readConfigFile(cli.config as string | undefined), cli.config as string);
+  const v: Values = { ...file, ...cli };
   const lengths = ["steps", "epochs", "minutes"].filter((k) => v[k] !== undefined);
   if (lengths.length > 1) throw new UsageError(`give one of --steps, --epochs, --minutes (got ${lengths.map((k) => "--" + k).join(" and ")})`);
   const out = (v.out as string | undefined) ?? join("runs", "byol");
-  // checked before the slow start: a bad size is reported at once
+  // every flag is checked before the slow start (lock, backend, data): a bad value is reported at once
+  const backend = backendFlags(v);
+  const given = RUN_FLAGS.filter((k) => cli[k] !== undefined);
+  if (v.resume && given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
   const shape = v.resume ? {} : folderShape(v, dataSource(v.data as string | undefined, "crop"));
+  const fresh = v.resume ? undefined : runConfigFrom(v);
+  const steps = v.resume ? undefined : num(v, "steps", { min: 1, integer: true });
+  const epochs = v.resume ? undefined : num(v, "epochs", { min: 0.01 });
+  const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
+  const every = {
+    eval: num(v, "eval-every", { min: 1, integer: true }),
+    log: num(v, "log-every", { min: 1, integer: true }),
+    checkpoint: num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100,
+  };
+  const finalMode = choice(v, "final", ["full", "knn", "monitor", "none"] as const) ?? "full";
+  if (fresh && existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
   const lock = lockRunDir(out);
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
-  await startBackend(v);
+  await startBackend(backend);
 
   let resumed: BYOL | undefined;
   let config: RunConfig;
   let history: { step: number; loss: number; zStd: number; knn?: number; minutes: number }[] = [];
   let position;
   let elapsedBefore = 0;
-  if (v.resume) {
-    const given = RUN_FLAGS.filter((k) => cli[k] !== undefined);
-    if (given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
+  if (!fresh) {
     const r = await learnerFromCheckpoint(out);
     ({ learner: resumed, config } = r);
     const corrupt = (field: string) => new Error(`${r.path}: checkpoint metadata is corrupted (info.${field} is ${JSON.stringify(r.info[field]) ?? "missing"})`);
@@ -151,8 +176,7 @@ export async function train(argv: string[]): Promise<number> {
     elapsedBefore = elapsed;
     say(`resuming ${r.path} at step ${resumed.steps} of ${config.totalSteps}`);
   } else {
-    if (existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
-    config = runConfigFrom(v);
+    config = fresh;
   }
   const dataset = await loadRunData(config, v.resume
     ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out }
@@ -170,12 +194,9 @@ export async function train(argv: string[]): Promise<number> {
   if (!v.resume) {
     const epochSteps = batchesPerEpoch(data.n, config.batchSize);
     if (epochSteps === 0) throw new UsageError(`--batch ${config.batchSize} is larger than the ${data.n} training images`);
-    const steps = num(v, "steps", { min: 1, integer: true });
-    const epochs = num(v, "epochs", { min: 0.01 });
     config.totalSteps = steps ?? (epochs ? Math.max(1, Math.round(epochs * epochSteps)) : config.totalSteps);
     learner.setTotalSteps(config.totalSteps);
   }
-  const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
   const a = config.encoder;
   say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, projector ${learner.representationSize}→${config.projectionHiddenSize}→${config.projectionSize} on ${config.tap ?? "avgpool"}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
 
@@ -188,10 +209,9 @@ export async function train(argv: string[]): Promise<number> {
   const bank = split && sample(split.train, 10_000, config.seed + 1);
   const queries = split && sample(split.test, 2_000, config.seed + 2);
   const monitor = async () => (bank && queries ? evaluateKnn(learner, bank, queries, { normalization }) : undefined);
-  const evalEvery = num(v, "eval-every", { min: 1, integer: true }) ?? Math.max(1, Math.round(config.totalSteps / 10));
-  const logEvery = num(v, "log-every", { min: 1, integer: true }) ?? evalEvery;
-  const checkpointEvery = num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100;
-  const finalMode = choice(v, "final", ["full", "knn", "monitor", "none"] as const) ?? "full";
+  const evalEvery = every.eval ?? Math.max(1, Math.round(config.totalSteps / 10));
+  const logEvery = every.log ?? evalEvery;
+  const checkpointEvery = every.checkpoint;
 
   const t0 = performance.now();
   const minutesNow = () => (elapsedBefore + performance.now() - t0) / 60_000;

@@ -6,6 +6,7 @@ import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { readImageHeader, type ImageHeader } from "./image-header";
 import { orientUpright } from "./orient";
+import { pngStructureFault } from "./png-structure";
 import { readBytes } from "./read-idx";
 import type { RgbaImage } from "./rgba";
 
@@ -55,6 +56,8 @@ export function readImageFileHeader(file: string, maxPixels = MAX_IMAGE_PIXELS):
 export function decodeImageFile(file: string, maxPixels = MAX_IMAGE_PIXELS): RgbaImage {
   const bytes = readBytes(file);
   const header = checkHeader(readImageHeader(bytes), file, maxPixels);
+  const fault = header.format === "png" ? pngStructureFault(bytes) : undefined;
+  if (fault) throw new Error(`${file}: corrupt PNG: ${fault}`);
   let img: RgbaImage;
   try {
     // pngjs expands every PNG (grey, palette, 16-bit, with or without alpha) to 8-bit RGBA

@@ -49,6 +49,8 @@ export interface ImageFolderSet extends ImageSet {
 
 /** Default side when the images differ in size. */
 const DEFAULT_SIDE = 64;
+/** Decoded bytes a set may take (a folder of same-size photos is loaded at their own size by default). */
+const MAX_SET_BYTES = 4 * 2 ** 30;
 // The --limit sample draws from its own stream of the seed, apart from data order and splits.
 const SAMPLE_STREAM = 0x5a4e;
 
@@ -173,6 +175,10 @@ function decodeImages(root: string, picked: { file: string; label: number }[], c
   const channels = options.channels === "auto" ? (readable.every((r) => r.header.grey) ? 1 : 3) : (options.channels ?? 3);
 
   const size = height * width * channels;
+  if (readable.length * size > MAX_SET_BYTES) {
+    const gb = (readable.length * size / 2 ** 30).toFixed(1);
+    throw new Error(`${root}: ${readable.length} images at ${height}×${width}×${channels} need ${gb} GiB decoded, above the ${MAX_SET_BYTES / 2 ** 30} GiB limit; give a smaller size (byol train --image-size) or a limit`);
+  }
   const images = new Uint8Array(readable.length * size);
   const kept: typeof readable = [];
   for (const r of readable) {
