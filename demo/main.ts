@@ -78,7 +78,7 @@ function runConfig(o: DemoOptions): RunConfig {
     projectionSize: o.projectionSize, projectionHiddenSize: o.projectionHiddenSize, learningRate: o.learningRate,
     warmupSteps: o.warmupSteps, totalSteps: o.steps, seed: o.seed,
     // the default 3×3 grid needs a last feature map of at least 3×3 (both encoders: from 24 px up)
-    tap: o.imageSize >= 24 ? DEFAULT_RUN.tap : "avgpool",
+    representation: o.imageSize >= 24 ? DEFAULT_RUN.representation : undefined,
   };
 }
 

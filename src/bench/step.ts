@@ -103,6 +103,7 @@ export const ANCHOR_RUN: RunConfig = {
   ...DEFAULT_RUN,
   encoder: { arch: "resnet18", width: 64, stem: "imagenet" },
   tap: "avgpool",
+  representation: undefined,
   imageSize: 28,
   channels: 3,
   projectionSize: 256,

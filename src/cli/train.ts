@@ -41,6 +41,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
   --overwrite            start afresh even if --out holds a checkpoint (replaced at the first save)
   --arch NAME            resnet18 | resnet34 | resnet50 | small-cnn (default ${DEFAULT_RUN.encoder.arch})
   --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
+  --depth N              small-cnn: convolutions per downsampled stage (default ${DEFAULT_RUN.encoder.depth ?? 1})
   --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
   --zero-init-residual   ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)
   --tap NAME             the layer the projector reads: avgpool (the global pool) or gridG (the last
@@ -48,6 +49,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
   --representation NAME  the representation evaluation, embed and export use, if not the --tap
                          (default ${DEFAULT_RUN.representation ?? "the tap"}; with --tap alone: the tap)
   --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
+  --predictor-lr X       the predictor's learning rate as a multiple of --lr (default ${DEFAULT_RUN.predictorLrScale ?? 1})
   --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
   --limit N              train on the first N IDX training images, or a seeded sample of N files
@@ -63,14 +65,14 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
 const FLAGS = {
   data: { type: "string" }, "image-size": { type: "string" }, channels: { type: "string" }, fit: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
-  resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, stem: { type: "string" },
-  "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, representation: { type: "string" }, lr: { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
+  resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, depth: { type: "string" }, stem: { type: "string" },
+  "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, representation: { type: "string" }, lr: { type: "string" }, "predictor-lr": { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
   "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
   "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
 } as const;
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "stem", "zero-init-residual", "tap", "representation", "lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -108,10 +110,12 @@ function runConfigFrom(v: Values): RunConfig {
       width: num(v, "width", { min: 1, max: 512, integer: true }) ?? d.encoder.width,
       stem: choice(v, "stem", ["cifar", "imagenet"] as const) ?? d.encoder.stem,
       ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
+      ...(v.depth !== undefined ? { depth: num(v, "depth", { min: 1, max: 16, integer: true }) } : {}),
     },
     tap: (v.tap as string | undefined) ?? d.tap,
     representation: (v.representation as string | undefined) ?? (v.tap ? undefined : d.representation),
     learningRate: num(v, "lr", { min: 0 }) ?? d.learningRate,
+    predictorLrScale: num(v, "predictor-lr", { min: 1e-6, max: 1e6 }) ?? d.predictorLrScale,
     warmupSteps: num(v, "warmup", { min: 0, integer: true }) ?? d.warmupSteps,
     tauBase: num(v, "tau", { min: 0, max: 1 }) ?? d.tauBase,
     batchSize: num(v, "batch", { min: 2, max: 8192, integer: true }) ?? d.batchSize,
