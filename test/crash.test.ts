@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { readCheckpointInfo } from "../src/train/checkpoint";
 import { byol, checkpointTensors, DATA, haveData, lossCurve } from "./cli-run";
 
-const STEPS = 9;
+const STEPS = 6;
 const runArgs = (backend: string, threads: number) =>
   ["--data", DATA, "--backend", backend, "--threads", String(threads), "--log-every", "1", "--eval-every", "1000", "--final", "none",
    ...(backend === "cpu" ? ["--width", "4", "--batch", "16", "--limit", "64"] : ["--limit", "256"])];
@@ -25,7 +25,7 @@ describe.skipIf(!haveData)("crash windows of the checkpoint writer", () => {
   const straight = new Map<string, Promise<unknown>>();
 
   it.each(cases)("%s, %i kernel thread(s): SIGKILL with the writer paused at '%s', then --resume", async (backend, threads, stage) => {
-    const args = [...runArgs(backend, threads), "--steps", String(STEPS), "--checkpoint-every", "3"];
+    const args = [...runArgs(backend, threads), "--steps", String(STEPS), "--checkpoint-every", "2"];
     const ref = join(dir, `straight-${backend}-${threads}`);
     if (!straight.has(ref)) straight.set(ref, byol(["train", ...args, "--out", ref]));
     const out = join(dir, `${backend}-${threads}-${stage}`);
@@ -38,8 +38,8 @@ describe.skipIf(!haveData)("crash windows of the checkpoint writer", () => {
     }, { BYOL_CHECKPOINT_FAULT: `pause:${stage}:2` });
     expect(killed, first.stderr).toBe(true);
     expect(first.code).toBe(null); // killed, not exited
-    // the second write (step 6) counts only once renamed; before that the first (step 3) stands
-    const want = stage === "renamed" ? 6 : 3;
+    // the second write (step 4) counts only once renamed; before that the first (step 2) stands
+    const want = stage === "renamed" ? 4 : 2;
     const info = readCheckpointInfo(new Uint8Array(readFileSync(join(out, "checkpoint.safetensors"))), stage);
     expect(info.step).toBe(want);
     const leftovers = readdirSync(out).filter((f) => f.endsWith(".tmp"));
