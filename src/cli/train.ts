@@ -213,8 +213,8 @@ export async function train(argv: string[]): Promise<number> {
   const bank = split && sample(split.train, 10_000, config.seed + 1);
   const queries = split && sample(split.test, 2_000, config.seed + 2);
   const monitor = async () => (bank && queries ? evaluateKnn(learner, bank, queries, { normalization }) : undefined);
-  const evalEvery = every.eval ?? Math.max(1, Math.round(config.totalSteps / 10));
-  const logEvery = every.log ?? evalEvery;
+  let evalEvery = every.eval ?? Math.max(1, Math.round(config.totalSteps / 10));
+  let logEvery = every.log ?? evalEvery;
   const checkpointEvery = every.checkpoint;
 
   const t0 = performance.now();
@@ -224,8 +224,11 @@ export async function train(argv: string[]): Promise<number> {
     return writeCheckpointFile(out, bytes);
   };
   let knnStart: number | undefined;
+  let monitorMinutes = 0;
   if (learner.steps === 0) {
+    const m0 = minutesNow();
     knnStart = await monitor();
+    monitorMinutes = minutesNow() - m0;
     if (bank && queries && knnStart !== undefined) say(`kNN before training (monitor: ${bank.n} bank, ${queries.n} queries): ${(100 * knnStart).toFixed(2)}%`);
   }
 
@@ -250,9 +253,14 @@ export async function train(argv: string[]): Promise<number> {
       ips = ips ? 0.9 * ips + 0.1 * (1000 * config.batchSize) / r.milliseconds : (1000 * config.batchSize) / r.milliseconds;
       if (done > 3) timedMs += r.milliseconds; // the first steps pay warm-up costs
       if (minutes !== undefined && done === 6) {
-        // fix the run length from the speed of steps 4–6 (not the kNN monitor run before them)
-        const perStep = timedMs / 60_000 / 3;
-        config.totalSteps = Math.max(7, done + Math.floor((minutes - minutesNow()) / (perStep * 1.1)));
+        // fix the run length from the speed of steps 4–6 and of the first kNN monitor, so that the
+        // steps and the monitors (10 per run, or every --eval-every steps) fit the minutes
+        const perStep = (1.1 * timedMs) / 60_000 / 3;
+        const left = minutes - minutesNow();
+        const steps = every.eval ? left / (perStep + monitorMinutes / every.eval) : (left - 10 * monitorMinutes) / perStep;
+        config.totalSteps = Math.max(7, done + Math.floor(steps));
+        if (!every.eval) evalEvery = Math.max(1, Math.round(config.totalSteps / 10));
+        if (!every.log) logEvery = evalEvery;
         trainer.setTotalSteps(config.totalSteps);
         bar?.setTotal(config.totalSteps);
       }
