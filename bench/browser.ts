@@ -18,8 +18,8 @@ import { startDemoServer } from "../demo/server.mjs";
 import { setBackend } from "../src/backend";
 import { batchStream, gatherImages } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
-import { DEFAULT_RUN } from "../src/train/config";
-import { buildLearner } from "../src/train/setup";
+import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
+import { buildLearner, representationFits } from "../src/train/setup";
 import { launchChromium } from "../test/browser-harness";
 import { repoRoot } from "../test/helpers";
 
@@ -42,7 +42,9 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 async function inNode(backend: "wasm" | "cpu"): Promise<number[]> {
   await setBackend(backend);
   const train = await loadFashionMnist({ split: "train", limit: TRAIN_IMAGES });
-  const learner = await buildLearner({ ...DEFAULT_RUN, ...config, encoder: { arch: config.encoder, width: config.width, stem: "cifar" }, totalSteps: steps });
+  const run: RunConfig = { ...DEFAULT_RUN, ...config, encoder: { arch: config.encoder, width: config.width, stem: "cifar" }, totalSteps: steps };
+  if (!representationFits(run)) run.representation = undefined; // as the demo: small images keep the tap
+  const learner = await buildLearner(run);
   const stream = batchStream(train.n, config.batchSize, { seed: 0 });
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {

@@ -148,8 +148,10 @@ export class BYOL {
   /** Target encoder and projector (null in SimSiam mode). */
   readonly targetEncoder: tf.LayersModel | null;
   readonly targetProjector: tf.LayersModel | null;
-  /** Size of the representation y. */
+  /** Size of the representation `embed` returns by default (`representation`, else the tap). */
   readonly representationSize: number;
+  /** Size of the tap the projector reads. */
+  readonly tapSize: number;
   private readonly encode: Forward;
   /** The caller's whole encoder model (the taps of `embed` read its layers). */
   private readonly encoderModel: tf.LayersModel | null;
@@ -166,7 +168,9 @@ export class BYOL {
     this.onlineEncoder = parts.onlineEncoder;
     this.encoderModel = parts.encoderModel;
     this.encode = parts.encode;
-    this.representationSize = parts.representationSize;
+    this.tapSize = parts.representationSize;
+    const rep = o.representation !== undefined && o.representation !== o.hiddenLayer ? this.tapModel(o.representation) : null;
+    this.representationSize = rep ? encoderOutputSize(rep) : this.tapSize;
     this.onlineProjector = parts.onlineProjector;
     this.predictor = parts.predictor;
     this.targetEncoder = parts.targetEncoder;
@@ -230,6 +234,11 @@ export class BYOL {
       throw new Error("encoder must be a tfjs LayersModel or a function (x, training) => features");
     }
 
+    // a representation the encoder cannot give fails here, before anything is allocated
+    if (o.representation !== undefined && o.representation !== o.hiddenLayer) {
+      if (!(options.encoder instanceof tf.LayersModel)) throw new Error(`representation '${o.representation}' needs a LayersModel encoder; this learner's encoder is a function`);
+      representationModel(options.encoder, o.representation);
+    }
     const head = (name: string, inputSize: number, simsiam: boolean, seed: number) =>
       (simsiam ? simsiamProjector : mlpHead)({ inputSize, hiddenSize: o.projectionHiddenSize, outputSize: o.projectionSize, name, seed });
     const onlineProjector = head("projector", representationSize, !o.useMomentum, o.seed * 2 + 1);
@@ -243,10 +252,7 @@ export class BYOL {
     const a = options.augment;
     const policy = a === undefined ? byolPaper() : typeof a === "function" || "view1" in a ? a : { view1: a, view2: options.augment2 ?? a };
     const augmenter = await createAugmenter({ policy, outSize: o.imageSize, channels: o.channels as 1 | 3, seed: o.seed });
-    const learner = new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
-    // a representation that is not a layer of the encoder fails here, not at the first embed
-    if (o.representation !== undefined && o.representation !== o.hiddenLayer) learner.tapModel(o.representation);
-    return learner;
+    return new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
   }
 
   /** Number of optimizer steps taken. */
@@ -436,7 +442,7 @@ export class BYOL {
     const tap = options.tap ?? this.options.representation;
     const tapped = tap === undefined || tap === this.options.hiddenLayer ? null : this.tapModel(tap);
     const encode = tapped ? modelForward(tapped) : this.encode;
-    const width = tapped ? encoderOutputSize(tapped) : this.representationSize;
+    const width = tapped ? encoderOutputSize(tapped) : this.tapSize;
     const rep = new Float32Array(n * width);
     const proj = options.projection ? new Float32Array(n * this.options.projectionSize) : undefined;
     for (let s = 0; s < n; s += bs) {

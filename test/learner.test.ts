@@ -55,7 +55,7 @@ describe("BYOL learner", () => {
   it("embeds its representation (another tap than the projector's) by default, and rejects one the encoder lacks", async () => {
     const enc = () => smallCnn({ inputSize: 28, channels: 1, width: 2, seed: 3 });
     const learner = await BYOL.create({ encoder: enc(), imageSize: 28, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1, hiddenLayer: "avgpool", representation: "grid3" });
-    expect(learner.representationSize).toBe(8); // the projector reads the 8-d global pool
+    expect([learner.tapSize, learner.representationSize]).toEqual([8, 72]); // the projector reads the 8-d global pool
     const x = tf.tensor4d(randn(3 * 28 * 28, 4), [3, 28, 28, 1]);
     const { representation, projection } = await learner.embed(x, { projection: true });
     expect(representation).toHaveLength(3 * 9 * 8);

@@ -43,7 +43,7 @@ export async function similarCommand(argv: string[]): Promise<number> {
   const normalization = normalizationOf(config);
   say(`embedding ${set.n} images and the query`);
   const [bank, one] = [await learner.embed(set, { normalization }), await learner.embed({ ...set, images: image, n: 1, labels: undefined }, { normalization })];
-  const index = new SimilarityIndex({ data: bank.representation, shape: [set.n, learner.representationSize] }, data.files);
+  const index = new SimilarityIndex({ data: bank.representation, shape: [set.n, bank.representation.length / set.n] }, data.files);
   // the query itself is left out under any name (a file gone since loading is not it)
   const self = realpathSync(query);
   const realpath = (file: string) => {

@@ -11,7 +11,7 @@ import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
 import { DEFAULT_RUN, representationOf, type EncoderArch, type RunConfig } from "../train/config";
-import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../train/setup";
+import { buildLearner, createTrainer, evaluateKnn, normalizationOf, representationFits } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
@@ -190,6 +190,11 @@ export async function train(argv: string[]): Promise<number> {
     // the networks take the images as loaded: a folder's size and channels may come from its files
     config.imageSize = data.height;
     config.channels = data.channels;
+    // the default grid needs a last feature map at least its size; small images keep the tap
+    if (v.representation === undefined && config.representation !== undefined && !representationFits(config)) {
+      say(`representation: ${config.tap ?? "avgpool"} (${config.imageSize}-px images leave a last feature map smaller than ${config.representation})`);
+      config.representation = undefined;
+    }
   }
   const learner = resumed ?? (await buildLearner(config));
   if (position && position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
@@ -202,7 +207,7 @@ export async function train(argv: string[]): Promise<number> {
     learner.setTotalSteps(config.totalSteps);
   }
   const a = config.encoder;
-  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, projector ${learner.representationSize}→${config.projectionHiddenSize}→${config.projectionSize} on ${config.tap ?? "avgpool"}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
+  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, projector ${learner.tapSize}→${config.projectionHiddenSize}→${config.projectionSize} on ${config.tap ?? "avgpool"}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
 
   const trainer = await createTrainer(config, learner, data, position);
 

@@ -10,7 +10,7 @@ import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
 import { smallCnn } from "../nets/small-cnn";
-import type { RunConfig } from "./config";
+import { representationOf, type RunConfig } from "./config";
 import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
@@ -21,6 +21,19 @@ export function buildEncoder(config: RunConfig): tf.LayersModel {
   const layers = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[arch];
   if (!layers) throw new Error(`unknown encoder architecture ${JSON.stringify(arch)}: use resnet18, resnet34, resnet50 or small-cnn`);
   return resnet(layers, { ...common, stem, zeroInitResidual });
+}
+
+/** Whether the config's encoder can give its representation (a grid needs a last feature map at least its size). */
+export function representationFits(config: RunConfig): boolean {
+  const grid = /^grid(\d)$/.exec(representationOf(config));
+  if (!grid) return true;
+  const encoder = buildEncoder(config);
+  try {
+    const [h, w] = (encoder.getLayer("avgpool").input as tf.SymbolicTensor).shape.slice(1, 3) as number[];
+    return h >= Number(grid[1]) && w >= Number(grid[1]);
+  } finally {
+    encoder.dispose();
+  }
 }
 
 /** The learner for a config (fresh weights from its seed). */

@@ -2,6 +2,7 @@
 // the value it had, so a rejected promise on the page says what to fix.
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { DEFAULT_RUN, type RunConfig } from "../train/config";
+import { representationFits } from "../train/setup";
 import type { ImagesInput, RunConfigInput } from "./protocol";
 
 const show = (v: unknown): string => (typeof v === "number" || v === undefined ? String(v) : JSON.stringify(v) ?? String(v));
@@ -44,6 +45,8 @@ export function runConfig(input: RunConfigInput): RunConfig {
     augment: { ...DEFAULT_RUN.augment, ...input.augment },
   } as RunConfig;
   positiveInteger("start", "config.imageSize", config.imageSize);
+  // the default grid representation needs a last feature map at least its size; small images keep the tap
+  if (!("representation" in input) && !representationFits(config)) config.representation = undefined;
   positiveInteger("start", "config.totalSteps", config.totalSteps);
   positiveInteger("start", "config.encoder.width", config.encoder.width);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`start: config.batchSize is ${show(config.batchSize)}, expected an integer ≥ 2 (BatchNorm in training mode needs 2)`);
