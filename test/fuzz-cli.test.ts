@@ -114,7 +114,7 @@ describe("fuzzing the flags of the byol commands", () => {
     const refused = async (run: (argv: string[]) => Promise<number>, argv: string[], message: string) =>
       expect(run(argv), argv.join(" ")).rejects.toThrow(new UsageError(message));
     await refused(train, ["--final", "x"], "--final must be one of full, knn, monitor, none, got \"x\""); // was checked after training
-    await refused(train, ["--eval-every", "0"], "--eval-every must be an integer ≥ 1, got \"0\""); // after loading the data
+    await refused(train, ["--eval-every", "-1"], "--eval-every must be an integer ≥ 0, got \"-1\""); // after loading the data
     await refused(train, ["--lr", "-1"], "--lr must be a number ≥ 0, got \"-1\""); // parseArgs: three lines, no value
     await refused(train, ["--seed", "4294967296"], "--seed must be an integer ≥ 0 and ≤ 4294967295, got \"4294967296\""); // the same run as seed 0
     await refused(train, ["--steps", "9007199254740993"], "--steps must be an integer ≥ 1, got \"9007199254740993\"");

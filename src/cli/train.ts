@@ -53,8 +53,9 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
   --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
   --limit N              train on the first N IDX training images, or a seeded sample of N files
-  --eval-every N         kNN monitor every N steps (default: 10 times per run)
-  --log-every N          without a terminal, print a progress line every N steps (default: --eval-every)
+  --eval-every N         kNN monitor every N steps (default: 10 times per run; 0: only before and after)
+  --log-every N          without a terminal, print a progress line every N steps (default: --eval-every,
+                         or 10 times per run)
   --checkpoint-every N   checkpoint every N steps (default 100; also at the end and on Ctrl-C)
   --final NAME           final evaluation: full (kNN and linear probe on all 60k/10k; z-std and
                          effective rank without labels), knn (full kNN), monitor (the monitor's
@@ -151,7 +152,8 @@ export async function train(argv: string[]): Promise<number> {
   const epochs = v.resume ? undefined : num(v, "epochs", { min: 0.01 });
   const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
   const every = {
-    eval: num(v, "eval-every", { min: 1, integer: true }),
+    // 0: the monitor runs only before and after training
+    eval: ((n) => (n === 0 ? Infinity : n))(num(v, "eval-every", { min: 0, integer: true })),
     log: num(v, "log-every", { min: 1, integer: true }),
     checkpoint: num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100,
   };
@@ -219,7 +221,8 @@ export async function train(argv: string[]): Promise<number> {
   const queries = split && sample(split.test, 2_000, config.seed + 2);
   const monitor = async () => (bank && queries ? evaluateKnn(learner, bank, queries, { normalization }) : undefined);
   let evalEvery = every.eval ?? Math.max(1, Math.round(config.totalSteps / 10));
-  let logEvery = every.log ?? evalEvery;
+  const logDefault = () => (Number.isFinite(evalEvery) ? evalEvery : Math.max(1, Math.round(config.totalSteps / 10)));
+  let logEvery = every.log ?? logDefault();
   const checkpointEvery = every.checkpoint;
 
   const t0 = performance.now();
@@ -229,11 +232,8 @@ export async function train(argv: string[]): Promise<number> {
     return writeCheckpointFile(out, bytes);
   };
   let knnStart: number | undefined;
-  let monitorMinutes = 0;
   if (learner.steps === 0) {
-    const m0 = minutesNow();
     knnStart = await monitor();
-    monitorMinutes = minutesNow() - m0;
     if (bank && queries && knnStart !== undefined) say(`kNN before training (monitor: ${bank.n} bank, ${queries.n} queries): ${(100 * knnStart).toFixed(2)}%`);
   }
 
@@ -251,26 +251,35 @@ export async function train(argv: string[]): Promise<number> {
   let lastSaved = learner.steps;
   let ips = 0;
   let timedMs = 0;
+  const setTotal = (total: number) => {
+    config.totalSteps = total;
+    trainer.setTotalSteps(total);
+    bar?.setTotal(total);
+  };
   try {
     while (learner.steps < config.totalSteps && !interrupted) {
       const r = trainer.step();
       const done = learner.steps;
       ips = ips ? 0.9 * ips + 0.1 * (1000 * config.batchSize) / r.milliseconds : (1000 * config.batchSize) / r.milliseconds;
       if (done > 3) timedMs += r.milliseconds; // the first steps pay warm-up costs
+      // --minutes: fit the run length to the speed of the steps so far (after 3 warm-up steps) at
+      // step 6, then again after the first kNN check in the run with that check's time (the check
+      // before training pays one-time warm-up, so it would overstate the monitor's cost)
+      const fit = (monitorMin: number, spread: number) => {
+        const perStep = (1.1 * timedMs) / 60_000 / (done - 3);
+        setTotal(Math.max(done + 1, done + Math.floor((minutes! - minutesNow()) / (perStep + monitorMin / spread))));
+      };
       if (minutes !== undefined && done === 6) {
-        // fix the run length from the speed of steps 4–6 and of the first kNN monitor, so that the
-        // steps and the monitors (10 per run, or every --eval-every steps) fit the minutes
-        const perStep = (1.1 * timedMs) / 60_000 / 3;
-        const left = minutes - minutesNow();
-        const steps = every.eval ? left / (perStep + monitorMinutes / every.eval) : (left - 10 * monitorMinutes) / perStep;
-        config.totalSteps = Math.max(7, done + Math.floor(steps));
+        fit(0, 1);
         if (!every.eval) evalEvery = Math.max(1, Math.round(config.totalSteps / 10));
-        if (!every.log) logEvery = evalEvery;
-        trainer.setTotalSteps(config.totalSteps);
-        bar?.setTotal(config.totalSteps);
+        if (!every.log) logEvery = logDefault();
       }
       const entry: (typeof history)[number] = { step: done, loss: r.loss, zStd: r.zStd, minutes: minutesNow() };
-      if (done % evalEvery === 0 || done === config.totalSteps) entry.knn = lastKnn = await monitor();
+      if (done % evalEvery === 0 || done === config.totalSteps) {
+        const m0 = minutesNow();
+        entry.knn = lastKnn = await monitor();
+        if (minutes !== undefined && done === evalEvery && done < config.totalSteps) fit(minutesNow() - m0, evalEvery);
+      }
       history.push(entry);
       const fields = { loss: r.loss.toFixed(3), zstd: r.zStd.toFixed(3), ips: ips.toFixed(0), knn: lastKnn !== undefined ? (100 * lastKnn).toFixed(1) + "%" : "-" };
       if (bar) bar.update(done, fields);
