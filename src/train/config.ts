@@ -61,8 +61,8 @@ export interface RunConfig {
  * The representation is `grid3`, the last 7×7 feature map pooled to 3×3 (1,152-d): Fashion-MNIST's
  * classes differ largely in layout, which a global pool discards — at equal images seen the 3×3
  * grid scores 5–7 kNN points above the same network's global pool. The projector still reads the
- * global pool: fed the grid, it costs 16–24% more per step and loses ~2.5 points at the global pool
- * for under a point at the grid. A ResNet-18 (width 16) runs 2–10× fewer images/s here and learns
+ * global pool: fed the grid it scored ~1 point lower there and level at the grid (with the 10×
+ * predictor, 32k images), for a step that measured 0–24% slower. A ResNet-18 (width 16) runs 2–10× fewer images/s here and learns
  * less in a laptop budget; pick `--arch resnet18 --width 16` for longer runs.
  */
 export const DEFAULT_RUN: RunConfig = {
