@@ -130,6 +130,11 @@ async function cloneModel(model: tf.LayersModel, name: string): Promise<tf.Layer
   return copy;
 }
 
+/** Whether `layer` (none given, or the projector's own `hiddenLayer`) is what the projector reads. */
+function isTap(o: { hiddenLayer?: string | number }, layer: string | undefined): boolean {
+  return layer === undefined || layer === o.hiddenLayer;
+}
+
 /** Biases and normalization parameters take no LARS adaptation or weight decay (rank ≤ 1). */
 function paramsOf(prefix: string, model: tf.LayersModel, lrScale = 1): Param[] {
   return model.trainableWeights.map((w) => ({ name: `${prefix}.${w.originalName}`, variable: w.read() as tf.Variable, adapt: w.shape.length > 1, lrScale }));
@@ -162,15 +167,15 @@ export class BYOL {
   private stepIndex = 0;
   private readonly augmenter: Augmenter;
 
-  private constructor(o: BYOL["options"], augmenter: Augmenter, parts: { encoderModel: tf.LayersModel | null; onlineEncoder: tf.LayersModel | null; encode: Forward; representationSize: number; onlineProjector: tf.LayersModel; predictor: tf.LayersModel; targetEncoder: tf.LayersModel | null; targetProjector: tf.LayersModel | null }) {
+  private constructor(o: BYOL["options"], augmenter: Augmenter, parts: { encoderModel: tf.LayersModel | null; onlineEncoder: tf.LayersModel | null; encode: Forward; representationSize: number; representationNet: tf.LayersModel | null; onlineProjector: tf.LayersModel; predictor: tf.LayersModel; targetEncoder: tf.LayersModel | null; targetProjector: tf.LayersModel | null }) {
     this.options = o;
     this.augmenter = augmenter;
     this.onlineEncoder = parts.onlineEncoder;
     this.encoderModel = parts.encoderModel;
     this.encode = parts.encode;
     this.tapSize = parts.representationSize;
-    const rep = o.representation !== undefined && o.representation !== o.hiddenLayer ? this.tapModel(o.representation) : null;
-    this.representationSize = rep ? encoderOutputSize(rep) : this.tapSize;
+    if (parts.representationNet) this.taps.set(o.representation!, parts.representationNet);
+    this.representationSize = parts.representationNet ? encoderOutputSize(parts.representationNet) : this.tapSize;
     this.onlineProjector = parts.onlineProjector;
     this.predictor = parts.predictor;
     this.targetEncoder = parts.targetEncoder;
@@ -235,9 +240,14 @@ export class BYOL {
     }
 
     // a representation the encoder cannot give fails here, before anything is allocated
-    if (o.representation !== undefined && o.representation !== o.hiddenLayer) {
+    let representationNet: tf.LayersModel | null = null;
+    if (!isTap(o, o.representation)) {
       if (!(options.encoder instanceof tf.LayersModel)) throw new Error(`representation '${o.representation}' needs a LayersModel encoder; this learner's encoder is a function`);
-      representationModel(options.encoder, o.representation);
+      try {
+        representationNet = representationModel(options.encoder, o.representation!);
+      } catch (e) {
+        throw new Error(`representation: ${(e as Error).message}`);
+      }
     }
     const head = (name: string, inputSize: number, simsiam: boolean, seed: number) =>
       (simsiam ? simsiamProjector : mlpHead)({ inputSize, hiddenSize: o.projectionHiddenSize, outputSize: o.projectionSize, name, seed });
@@ -252,7 +262,7 @@ export class BYOL {
     const a = options.augment;
     const policy = a === undefined ? byolPaper() : typeof a === "function" || "view1" in a ? a : { view1: a, view2: options.augment2 ?? a };
     const augmenter = await createAugmenter({ policy, outSize: o.imageSize, channels: o.channels as 1 | 3, seed: o.seed });
-    return new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, onlineProjector, predictor, targetEncoder, targetProjector });
+    return new BYOL(o, augmenter, { encoderModel: options.encoder instanceof tf.LayersModel ? options.encoder : null, onlineEncoder, encode, representationSize, representationNet, onlineProjector, predictor, targetEncoder, targetProjector });
   }
 
   /** Number of optimizer steps taken. */
@@ -440,7 +450,7 @@ export class BYOL {
     const bs = options.batchSize ?? 256;
     const size = this.options.imageSize;
     const tap = options.tap ?? this.options.representation;
-    const tapped = tap === undefined || tap === this.options.hiddenLayer ? null : this.tapModel(tap);
+    const tapped = isTap(this.options, tap) ? null : this.tapModel(tap!);
     const encode = tapped ? modelForward(tapped) : this.encode;
     const width = tapped ? encoderOutputSize(tapped) : this.tapSize;
     const rep = new Float32Array(n * width);
@@ -470,7 +480,7 @@ export class BYOL {
    * sharing its weights; built once per name. Null for a function encoder's own output.
    */
   onlineEncoderAt(tap = this.options.representation): tf.LayersModel | null {
-    return tap === undefined || tap === this.options.hiddenLayer ? this.onlineEncoder : this.tapModel(tap);
+    return isTap(this.options, tap) ? this.onlineEncoder : this.tapModel(tap!);
   }
 
   /** The online encoder tapped at `tap` (built once per name). */

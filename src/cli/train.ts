@@ -251,10 +251,14 @@ export async function train(argv: string[]): Promise<number> {
   let lastSaved = learner.steps;
   let ips = 0;
   let timedMs = 0;
-  const setTotal = (total: number) => {
-    config.totalSteps = total;
-    trainer.setTotalSteps(total);
-    bar?.setTotal(total);
+  // --minutes: fit the run length to the speed of the steps so far (after 3 warm-up steps) at
+  // step 6, then again after the first kNN check in the run with that check's time (the check
+  // before training pays one-time warm-up, so it would overstate the monitor's cost)
+  const fit = (done: number, monitorMin: number, spread: number) => {
+    const perStep = (1.1 * timedMs) / 60_000 / (done - 3);
+    config.totalSteps = Math.max(done + 1, done + Math.floor((minutes! - minutesNow()) / (perStep + monitorMin / spread)));
+    trainer.setTotalSteps(config.totalSteps);
+    bar?.setTotal(config.totalSteps);
   };
   try {
     while (learner.steps < config.totalSteps && !interrupted) {
@@ -262,15 +266,8 @@ export async function train(argv: string[]): Promise<number> {
       const done = learner.steps;
       ips = ips ? 0.9 * ips + 0.1 * (1000 * config.batchSize) / r.milliseconds : (1000 * config.batchSize) / r.milliseconds;
       if (done > 3) timedMs += r.milliseconds; // the first steps pay warm-up costs
-      // --minutes: fit the run length to the speed of the steps so far (after 3 warm-up steps) at
-      // step 6, then again after the first kNN check in the run with that check's time (the check
-      // before training pays one-time warm-up, so it would overstate the monitor's cost)
-      const fit = (monitorMin: number, spread: number) => {
-        const perStep = (1.1 * timedMs) / 60_000 / (done - 3);
-        setTotal(Math.max(done + 1, done + Math.floor((minutes! - minutesNow()) / (perStep + monitorMin / spread))));
-      };
       if (minutes !== undefined && done === 6) {
-        fit(0, 1);
+        fit(done, 0, 1);
         if (!every.eval) evalEvery = Math.max(1, Math.round(config.totalSteps / 10));
         if (!every.log) logEvery = logDefault();
       }
@@ -278,7 +275,7 @@ export async function train(argv: string[]): Promise<number> {
       if (done % evalEvery === 0 || done === config.totalSteps) {
         const m0 = minutesNow();
         entry.knn = lastKnn = await monitor();
-        if (minutes !== undefined && done === evalEvery && done < config.totalSteps) fit(minutesNow() - m0, evalEvery);
+        if (minutes !== undefined && done === evalEvery && done < config.totalSteps) fit(done, minutesNow() - m0, evalEvery);
       }
       history.push(entry);
       const fields = { loss: r.loss.toFixed(3), zstd: r.zStd.toFixed(3), ips: ips.toFixed(0), knn: lastKnn !== undefined ? (100 * lastKnn).toFixed(1) + "%" : "-" };
