@@ -1,7 +1,7 @@
 // The BYOL learner (Grill et al. 2020): an online network (encoder → projector → predictor) learns
 // to predict a target network's projection of another view of the same image; the target
 // (encoder' → projector') is an exponential moving average of the online weights.
-import * as tf from "./tf";
+import * as tf from "@tensorflow/tfjs";
 import { createAugmenter, type Augmenter, type AugmentFn } from "./augment/augmenter";
 import { byolPaper, type PolicyPair, type ViewPolicy } from "./augment/policy";
 import type { ImageSet } from "./data/types";

@@ -1,7 +1,7 @@
 // Timing a BYOL training step phase by phase (augment, gradients, optimizer, moving average), the
 // configurations benchmarked against PyTorch, and the step report `byol bench --step` prints: a
 // stable JSON contract that other tools read.
-import * as tf from "../tf";
+import * as tf from "@tensorflow/tfjs";
 import { cpus, loadavg } from "node:os";
 import { readFileSync } from "node:fs";
 import { createAugmenter, type Augmenter } from "../augment/augmenter";

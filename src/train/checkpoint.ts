@@ -1,7 +1,7 @@
 // Learner checkpoints as one safetensors file: every weight of online, target and predictor (BN
 // statistics included), the optimizer slots, and JSON metadata (step, configuration, data position)
 // — everything needed to resume exactly. One file, so it can be replaced atomically.
-import * as tf from "../tf";
+import * as tf from "@tensorflow/tfjs";
 import type { BYOL } from "../byol";
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from "../io/safetensors";
 

@@ -1,6 +1,6 @@
 // Builds a run's pieces from its configuration: encoder, learner, augmentation, evaluation. The CLI,
 // the browser demo and `--resume` share this, so a checkpoint's config rebuilds the same networks.
-import * as tf from "../tf";
+import * as tf from "@tensorflow/tfjs";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
 import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";

@@ -1,6 +1,6 @@
 // The training loop, universal (browser and Node): batches in a seeded, resumable order, two
 // augmented views per batch, one learner step each, the learning rate from its schedule.
-import * as tf from "../tf";
+import * as tf from "@tensorflow/tfjs";
 import type { BYOL, StepResult } from "../byol";
 import { batchesPerEpoch, batchStream, type Batch, type BatchPosition } from "../data/batches";
 import type { ImageSet } from "../data/types";
