@@ -69,7 +69,7 @@ describe.skipIf(!fullTier || !hasChromium)("an app bundling the packed byol-ts, 
     installApp(app, packPackage(work).tarball);
     expectedOutput = await saveModel(join(app, "public", "model"));
     browser = await launchChromium();
-  }, 400_000);
+  }, 600_000);
   afterAll(async () => {
     await browser?.close();
     await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
