@@ -14,6 +14,7 @@ const FULL_ONLY = [
   "test/crash.test.ts",
   "test/resume-wasm.test.ts",
   "test/package.test.ts",
+  "test/bundle-app.test.ts",
   "test/browser-*.test.ts",
   "test/worker.test.ts",
   "test/data-browser.test.ts",

@@ -86,7 +86,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
     reason = `: ${(e as Error)?.message ?? String(e)}`;
   }
   if (!ok || tf.getBackend() !== name) {
-    const hint = name === "wasm" ? " (browsers: serve tfjs-backend-wasm's .wasm files and call setWasmPaths)"
+    const hint = name === "wasm" ? " (install @tensorflow/tfjs-backend-wasm, an optional peer; browsers: serve its .wasm files and call setWasmPaths)"
       : name === "webgpu" ? ` (bundled apps: import "${WEBGPU_PACKAGE}" before setBackend)` : "";
     throw new Error(`byol-ts setBackend: the '${name}' backend could not be initialised${reason}${hint}`);
   }

@@ -1,8 +1,8 @@
 // Shared set-up of the tests that run in headless Chromium: the browser, with the flags that work
 // without a GPU (WebGL through SwiftShader), and a page that records console errors.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { basename, join } from "node:path";
+import { basename, extname, join, normalize } from "node:path";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { repoRoot } from "./helpers";
@@ -57,4 +57,22 @@ export async function serveFiles(routes: Record<string, Route>): Promise<{ serve
 export async function bundle(source: string): Promise<string> {
   const out = await build({ stdin: { contents: source, resolveDir: repoRoot, loader: "ts" }, bundle: true, format: "iife", platform: "browser", write: false, logLevel: "silent" });
   return out.outputFiles[0].text;
+}
+
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+
+/**
+ * Serves the files under `root` (symlinks followed) at 127.0.0.1 on a free port, as a plain static
+ * host would: no isolation headers, nothing added. Resolves to the server and its origin.
+ */
+export async function serveFolder(root: string): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    const file = join(root, path.endsWith("/") ? `${path}index.html` : path);
+    if (path.includes("..") || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const address = server.address();
+  return { server, origin: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` };
 }

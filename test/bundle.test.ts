@@ -15,7 +15,6 @@ describe("bundling byol-ts", () => {
       format: "esm",
       write: false,
       logLevel: "silent",
-      external: ["node:*"],
       plugins: [{
         name: "no-webgpu",
         setup(b) {

@@ -1,23 +1,15 @@
-// The published package works on its own: build (npm run build) and npm pack a copy of the
-// sources, install the tarball into a clean project (no dev dependencies; the tfjs peers come from
-// the registry or npm's cache), then import it from ESM and from CommonJS and run kernels. The wasm
-// is embedded in the bundle, so nothing is served or read from disk at run time.
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// The published package works on its own: build and npm pack it (test/pack.ts), install the
+// tarball into a clean project (no dev dependencies; the tfjs peers come from the registry or npm's
+// cache), then import it from ESM and from CommonJS and run kernels. The wasm is embedded in the
+// bundle, so nothing is served or read from disk at run time.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "./helpers";
-
-/** What the package needs to build; build output and installed dependencies are never copied. */
-const SOURCES = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsup.config.ts", "asconfig.json", "assembly", "bindings", "src"];
+import { packPackage, run } from "./pack";
 
 const work = mkdtempSync(join(tmpdir(), "byol-ts-package-"));
-const sources = join(work, "sources");
 const project = join(work, "project");
-
-const run = (cmd: string, args: string[], cwd: string): string =>
-  execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
 
 /** A consumer script: the build in use, EMA of [1..5] towards 0 at tau 0.5, loss of orthogonal rows. */
 const consumer = (imports: string, body: (code: string) => string) =>
@@ -34,20 +26,12 @@ const EXPECTED = { build: "simd", ema: [0.5, 1, 1.5, 2, 2.5], mean: 2, grad: [0,
 let packedFiles: string[] = [];
 
 beforeAll(() => {
-  // build a copy, so rebuilding never rewrites modules that tests running beside this one import
-  const generated = join("bindings", "generated");
-  for (const entry of SOURCES) {
-    cpSync(join(repoRoot, entry), join(sources, entry), { recursive: true, filter: (p) => !p.endsWith(sep + generated) });
-  }
-  symlinkSync(join(repoRoot, "node_modules"), join(sources, "node_modules"), "dir");
-  run("npm", ["run", "build"], sources);
-  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], sources)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  packedFiles = packed.files.map((f) => f.path);
-
+  const { tarball, files } = packPackage(work);
+  packedFiles = files;
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
-  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(work, packed.filename)], project);
-}, 300_000);
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], project);
+}, 600_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -15,6 +15,11 @@ const ARGS = 4;
 const MAX_ARGS = 28;
 const FAILED = -1;
 const PAGE = 65536;
+
+// a specifier held in a variable: browser bundlers must not try to resolve a Node built-in (esbuild
+// folds a template literal of constants into a string and then fails to resolve it)
+const WORKER_THREADS: string = "node:worker_threads";
+
 /** A helper that has not answered in this long is stuck (a kernel takes milliseconds). */
 const TIMEOUT_MS = 120_000;
 
@@ -55,8 +60,7 @@ export class KernelThread {
 
   /** Starts a helper that can run the kernels named in `names`. */
   static async start(names: readonly string[]): Promise<KernelThread> {
-    // a computed specifier: browser bundlers must not try to resolve a Node built-in
-    const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ `node:${"worker_threads"}`)) as typeof import("node:worker_threads");
+    const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS)) as typeof import("node:worker_threads");
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
     const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS));
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: await sharedKernelModule(), memory, control, names } });
