@@ -30,6 +30,8 @@ export async function startBackend({ name, kernelThreads }: { name: BackendName;
   const info = await setBackend(name, { kernelThreads });
   const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
   say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads})` : ""}`);
+  // wasm is an optional peer of the package: say why training is ~30× slower than it should be
+  if (name === "auto" && info.name === "cpu") say("warning: the wasm backend is not available (npm i @tensorflow/tfjs-backend-wasm); cpu trains ~30× slower");
   return info;
 }
 
