@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "../src/backend";
-import type { BYOL } from "../src/byol";
+import type { Learner } from "../src/learner";
 import { subset } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { LabelledImageSet } from "../src/data/types";
@@ -53,9 +53,9 @@ beforeAll(async () => {
 }, 60_000);
 
 /** A trainer over the training images with the run's augmentation and schedule. */
-const trainerFor = (learner: BYOL, run: RunConfig): Promise<Trainer> => createTrainer(run, learner, train);
+const trainerFor = (learner: Learner, run: RunConfig): Promise<Trainer> => createTrainer(run, learner, train);
 
-const knn = (learner: BYOL, tap = TAP) => Promise.all(KS.map((k) => evaluateKnn(learner, bank, test, { normalization: normalizationOf(RUN), k, tap })));
+const knn = (learner: Learner, tap = TAP) => Promise.all(KS.map((k) => evaluateKnn(learner, bank, test, { normalization: normalizationOf(RUN), k, tap })));
 const pct = (a: number[]) => a.map((x) => (100 * x).toFixed(1) + "%").join(" / ");
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 
@@ -112,8 +112,7 @@ describe("BYOL learns on Fashion-MNIST", () => {
     const shape: [number, number, number, number] = [4, 28, 28, 1];
     const good = tf.randomNormal(shape, 0, 1, "float32", 1) as tf.Tensor4D;
     learner.stepViews(good, good);
-    const weights = () => [learner.networks.online.encoder, learner.networks.online.projector, learner.networks.predictor, learner.networks.target!.encoder]
-      .flatMap((m) => m!.getWeights().map((w) => w.dataSync().slice()));
+    const weights = () => learner.models.flatMap(([, m]) => m.getWeights().map((w) => w.dataSync().slice()));
     const snapshot = weights();
     const bad = tf.tidy(() => good.add(tf.scalar(NaN).mul(tf.oneHot([3], 4 * 28 * 28).reshape(shape))) as tf.Tensor4D);
     expect(() => learner.stepViews(good, bad)).toThrow(/BYOL step 1: .*NaN.*no weights were updated/);

@@ -4,7 +4,7 @@
 import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
@@ -163,7 +163,7 @@ export async function train(argv: string[]): Promise<number> {
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
   await startBackend(backend);
 
-  let resumed: BYOL | undefined;
+  let resumed: Learner | undefined;
   let config: RunConfig;
   let history: { step: number; loss: number; zStd: number; knn?: number; minutes: number }[] = [];
   let position;

@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
 import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import type { BatchPosition } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
@@ -37,7 +38,7 @@ export function representationFits(config: RunConfig): boolean {
 }
 
 /** The learner for a config (fresh weights from its seed). */
-export async function buildLearner(config: RunConfig): Promise<BYOL> {
+export async function buildLearner(config: RunConfig): Promise<Learner> {
   return BYOL.create({
     encoder: buildEncoder(config),
     imageSize: config.imageSize,
@@ -75,7 +76,7 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
  * data order and learning-rate schedule, from `position` (a checkpoint's) or the start.
  * `trainer.dispose()` frees the augmenter.
  */
-export async function createTrainer(config: RunConfig, learner: BYOL, data: ImageSet, position?: BatchPosition): Promise<Trainer> {
+export async function createTrainer(config: RunConfig, learner: Learner, data: ImageSet, position?: BatchPosition): Promise<Trainer> {
   const views = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
   views.setImages(data.images, data);
   const learningRate = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
@@ -92,7 +93,7 @@ export interface KnnEvalOptions {
 }
 
 /** kNN accuracy of the online representation: `bank` features vote for each `query` image. */
-export async function evaluateKnn(learner: BYOL, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
+export async function evaluateKnn(learner: Learner, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
   const embed = async (set: ImageSet): Promise<Matrix> => {
     const { representation } = await learner.embed(set, { normalization: options.normalization, tap: options.tap });
     return { data: representation, shape: [set.n, representation.length / set.n] };
