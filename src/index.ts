@@ -10,7 +10,7 @@ export type { Batch, BatchPosition, BatchStreamOptions, HeldOutSplit } from "./d
 export { resizeBilinear } from "./data/resize";
 export { resizeArea } from "./data/resize-area";
 export type { ImageSet, LabelledImageSet } from "./data/types";
-export { resnet, resnet18, resnet34, resnet50, inferResnetOptions, smallCnn, mlpHead, simsiamProjector, representationModel, encoderOutputSize, BatchNorm } from "./nets";
+export { resnet, resnet18, resnet34, resnet50, inferResnetOptions, smallCnn, mlpHead, simsiamProjector, vicregExpander, representationModel, encoderOutputSize, BatchNorm } from "./nets";
 export type { ResNetOptions, ResNetDepth, SmallCnnOptions, HeadOptions, HiddenLayer, EncoderFn, BatchNormArgs } from "./nets";
 export { loadTorchvisionWeights, exportTorchvisionWeights } from "./io/torchvision";
 export type { LoadTorchvisionOptions, ExportTorchvisionOptions } from "./io/torchvision";
@@ -44,6 +44,8 @@ export type { EmbedOptions, Gradients, ImageBatch, Learner, LearnerSettings, Met
 export type { LearnerOptions } from "./two-view-learner";
 export { BYOL } from "./byol";
 export type { BYOLOptions, BYOLSettings, LearnerNetworks } from "./byol";
+export { VICReg, vicregLoss, VICREG_PAPER } from "./methods/vicreg";
+export type { VICRegOptions, VICRegSettings, VICRegWeights } from "./methods/vicreg";
 export { tauAt, learningRateAt } from "./train/schedules";
 export type { LrSchedule } from "./train/schedules";
 export { Optimizer } from "./train/optimizers";
@@ -52,7 +54,7 @@ export { Trainer } from "./train/trainer";
 export type { TrainerOptions, TrainStep, ViewSource } from "./train/trainer";
 export { CHECKPOINT_FORMAT, readCheckpointInfo, restoreCheckpoint, serializeCheckpoint } from "./train/checkpoint";
 export type { CheckpointInfo } from "./train/checkpoint";
-export { DEFAULT_RUN } from "./train/config";
+export { DEFAULT_RUN, methodOf } from "./train/config";
 export type { EncoderArch, RunConfig } from "./train/config";
-export { buildEncoder, buildLearner, evaluateKnn } from "./train/setup";
+export { buildEncoder, buildLearner, evaluateKnn, METHODS } from "./train/setup";
 export type { KnnEvalOptions } from "./train/setup";

@@ -4,14 +4,15 @@ import * as tf from "@tensorflow/tfjs";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
 import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";
-import type { Learner } from "../learner";
+import type { Learner, MethodName } from "../learner";
+import { VICReg } from "../methods/vicreg";
 import type { BatchPosition } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
 import { smallCnn } from "../nets/small-cnn";
-import { representationOf, type RunConfig } from "./config";
+import { methodOf, representationOf, type RunConfig } from "./config";
 import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
@@ -37,9 +38,14 @@ export function representationFits(config: RunConfig): boolean {
   }
 }
 
-/** The learner for a config (fresh weights from its seed). */
+/** The methods {@link buildLearner} builds. */
+export const METHODS: readonly MethodName[] = ["byol", "simsiam", "vicreg"];
+
+/** The learner for a config (fresh weights from its seed): the method it names, around its encoder. */
 export async function buildLearner(config: RunConfig): Promise<Learner> {
-  return BYOL.create({
+  const method = methodOf(config);
+  if (!METHODS.includes(method)) throw new Error(`unknown method ${JSON.stringify(method)}: use ${METHODS.join(", ")}`);
+  const common = {
     encoder: buildEncoder(config),
     imageSize: config.imageSize,
     channels: config.channels,
@@ -47,14 +53,18 @@ export async function buildLearner(config: RunConfig): Promise<Learner> {
     representation: config.representation,
     projectionSize: config.projectionSize,
     projectionHiddenSize: config.projectionHiddenSize,
-    movingAverageDecay: config.tauBase,
-    tauSchedule: config.tauSchedule,
     totalSteps: config.totalSteps,
-    useMomentum: config.useMomentum,
     optimizer: config.optimizer,
     learningRate: config.learningRate,
-    predictorLearningRateScale: config.predictorLrScale ?? 1,
     seed: config.seed,
+  };
+  if (method === "vicreg") return VICReg.create(common);
+  return BYOL.create({
+    ...common,
+    movingAverageDecay: config.tauBase,
+    tauSchedule: config.tauSchedule,
+    useMomentum: method === "byol",
+    predictorLearningRateScale: config.predictorLrScale ?? 1,
   });
 }
 
