@@ -12,9 +12,6 @@ import type { Param } from "./train/optimizers";
 import { tauAt } from "./train/schedules";
 import { commonSettings, learnerAugmenter, paramsOf, TwoViewLearner, type LearnerCommon, type LearnerOptions, type LossTerms } from "./two-view-learner";
 
-// the shared types were defined here first: importers of this module keep them
-export type { EmbedOptions, ImageBatch, StepResult } from "./learner";
-
 /** Options of {@link BYOL.create}, named as in byol-pytorch where they exist there. */
 export interface BYOLOptions extends LearnerOptions {
   /** Output size of projector and predictor (256). */
