@@ -2,7 +2,7 @@
 // on the global pool) on real Fashion-MNIST training images lowers the loss and lifts kNN accuracy
 // of 1,000 held-out test images above the random-init encoder's and above an LR-0 control, without
 // leaking tensors; runs are deterministic; a non-finite loss stops the step and leaves every weight
-// as it was.
+// as it was. VICReg, through the same Trainer and evaluation, passes the same bar in a shorter run.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "../src/backend";
@@ -120,4 +120,29 @@ describe("BYOL learns on Fashion-MNIST", () => {
     expect(weights()).toEqual(snapshot);
     tf.dispose([good, bad]);
   }, 120_000);
+});
+
+/**
+ * VICReg on the default recipe (its expander 128 → 1024 → 1024 → 128 where BYOL has its
+ * projector), 100 steps of 64 (6,400 images): the same seams as BYOL — Trainer, kNN of the online
+ * encoder — and the same bar over the random-init encoder and the LR-0 control. Measured on the way
+ * (2026-12-01): loss 20.5 → 18.0, kNN 44.9 / 59.9% at init → 58.0 / 69.5%; the control's encoder
+ * sees the same views as BYOL's, so it stands where BYOL's does (52.9 / 63.5%).
+ */
+describe("VICReg learns on Fashion-MNIST", () => {
+  const VICREG: RunConfig = { ...RUN, method: "vicreg", useMomentum: false, totalSteps: 100 };
+
+  it("lowers its loss and lifts held-out kNN above the random-init encoder's and the LR-0 control's", async () => {
+    const { before, after, representation, losses, tensors } = await trainRun(VICREG);
+    const control = await trainRun({ ...VICREG, learningRate: 0 }, CONTROL_STEPS);
+    const [first, last] = [mean(losses.slice(0, 10)), mean(losses.slice(-10))];
+    console.log(`VICReg loss ${first.toFixed(3)} → ${last.toFixed(3)}; kNN at ${TAP} (k ${KS.join(" / ")}) ${pct(before)} → ${pct(after)}; control (LR 0) ${pct(control.after)}; at ${representationOf(VICREG)}: ${pct(representation)}, control ${pct(control.representation)}`);
+    expect(tensors[1]).toBe(tensors[0]);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(last).toBeLessThan(first - 1);
+    KS.forEach((k, i) => {
+      expect(after[i], `kNN with k = ${k} vs the random-init encoder`).toBeGreaterThan(before[i] + OVER_INIT);
+      expect(after[i], `kNN with k = ${k} vs the LR-0 control`).toBeGreaterThan(control.after[i] + OVER_CONTROL);
+    });
+  }, 1_800_000);
 });
