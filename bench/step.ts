@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
 import { setBackend } from "../src/backend";
 import { benchStep, machineInfo, STEP_CONFIGS, type StepReport } from "../src/bench/step";
+import { BYOL } from "../src/byol";
 import { buildLearner } from "../src/train/setup";
 
 const arg = (name: string, fallback: string) => {
@@ -72,6 +73,7 @@ if (!ONLY || ONLY === "anchor") {
   // the moving average over the anchor's target/online pairs: the kernel vs tfjs ops
   await setBackend("wasm");
   const learner = await buildLearner(STEP_CONFIGS.anchor);
+  if (!(learner instanceof BYOL)) throw new Error(`the anchor run trains ${learner.method}, not BYOL: it has no moving average`);
   const n = learner.networks;
   const pairs = [n.target!.encoder, n.target!.projector].flatMap((m, j) =>
     m.trainableWeights.map((w, i) => [w.read() as tf.Variable, [n.online.encoder!, n.online.projector][j].trainableWeights[i].read()] as const));

@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BYOL } from "../src/byol";
 import { readCheckpointInfo, restoreCheckpoint, serializeCheckpoint } from "../src/train/checkpoint";
 import { smallCnn } from "../src/nets/small-cnn";
+import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
+import { buildLearner } from "../src/train/setup";
 import { randn } from "./helpers";
 
 beforeAll(async () => {
@@ -48,5 +50,18 @@ describe("checkpoints", () => {
     expect(() => restoreCheckpoint(b, bytes, "run/ck.safetensors")).toThrow(/run\/ck\.safetensors: checkpoint does not fit this learner: .*is \[.*\], the learner has \[/);
     (await weights(b)).forEach((w, i) => expect(w).toEqual(before[i])); // nothing was written
     expect(() => readCheckpointInfo(new TextEncoder().encode("garbage!garbage!"), "g.safetensors")).toThrow(/g\.safetensors/);
+  });
+
+  it("rebuilds the method its run config names; a config from before the choice is BYOL, or SimSiam without momentum", async () => {
+    const old: RunConfig = { ...DEFAULT_RUN, encoder: { arch: "small-cnn", width: 4, stem: "cifar" }, representation: undefined, imageSize: 12, projectionSize: 8, projectionHiddenSize: 16 };
+    expect(old.method).toBeUndefined();
+    const configs: RunConfig[] = [old, { ...old, useMomentum: false }, { ...old, method: "vicreg" }];
+    const methods = [];
+    for (const c of configs) {
+      const learner = await buildLearner(c);
+      methods.push(learner.method);
+      learner.dispose();
+    }
+    expect(methods).toEqual(["byol", "simsiam", "vicreg"]);
   });
 });

@@ -59,6 +59,34 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     expect((info.config as { encoder: unknown }).encoder).toEqual({ arch: "resnet18", width: 2, stem: "cifar", zeroInitResidual: true });
   });
 
+  it("trains the --method the checkpoint records, and resumes, evaluates and embeds with that method's learner", async () => {
+    const out = join(dir, "vicreg");
+    const t = await byol(["train", ...tiny, "--method", "vicreg", "--steps", "2", "--out", out, "--final", "none", "--eval-every", "0"]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/expander \d+→\d+→\d+→\d+ on avgpool; method vicreg,/);
+    const info = readCheckpointInfo(new Uint8Array(readFileSync(join(out, "checkpoint.safetensors"))), "checkpoint");
+    expect((info.config as { method?: string }).method).toBe("vicreg");
+    expect(Object.keys(checkpointTensors(out)).some((k) => k.startsWith("expander/"))).toBe(true);
+    // each rebuilds a VICReg learner from the checkpoint (a BYOL one would not fit its tensors)
+    const r = await byol(["train", "--resume", "--out", out, "--final", "none", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/resuming .* at step 2 of 2/);
+    const e = await byol(["eval", "--checkpoint", out, "--data", DATA, "--limit", "300", "--no-linear", "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout.trim()).knn).toBeGreaterThan(0.1);
+    const csv = join(dir, "vicreg.csv");
+    const m = await byol(["embed", "--checkpoint", out, "--projection", "pca", "--out", csv, "--data", DATA, "--limit", "50"]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(readFileSync(csv, "utf8").trim().split("\n")).toHaveLength(51);
+    // the flags that moved or belong to another method say so
+    const old = await byol(["embed", "--checkpoint", out, "--method", "umap", "--out", csv]);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toMatch(/--method umap: the projection is --projection pca\|umap/);
+    const tau = await byol(["train", "--method", "vicreg", "--tau", "0.9", "--out", join(dir, "never")]);
+    expect(tau.code).toBe(2);
+    expect(tau.stderr).toMatch(/--tau 0\.9 is for --method byol, not vicreg/);
+  });
+
   it("resumes after Ctrl-C to the same weights as an uninterrupted run (cpu)", async () => {
     // tfjs' cpu filter gradient is a slow reference loop: the smallest run that still has steps to resume
     const args = ["--arch", "small-cnn", "--width", "4", "--batch", "16", "--limit", "64", "--data", DATA, "--backend", "cpu", "--steps", "6", "--log-every", "1", "--eval-every", "100", "--final", "none"];

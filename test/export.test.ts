@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../src/cli/args";
 import { exportCommand } from "../src/cli/export";
-import type { BYOL } from "../src/byol";
+import type { Learner } from "../src/learner";
 import { parseSafetensorsFile } from "../src/io/files";
 import { loadTorchvisionWeights } from "../src/io/torchvision";
 import { serializeCheckpoint } from "../src/train/checkpoint";
@@ -27,7 +27,7 @@ const RUNS: Record<string, RunConfig> = {
   cnn: { ...DEFAULT_RUN, ...heads, encoder: { arch: "small-cnn", width: 4, stem: "cifar" }, imageSize: 12, channels: 1, tap: "grid3" },
   resnet: { ...DEFAULT_RUN, ...heads, encoder: { arch: "resnet18", width: 2, stem: "cifar" }, imageSize: 8, channels: 3, tap: "avgpool", representation: undefined },
 };
-const learners: Record<string, BYOL> = {};
+const learners: Record<string, Learner> = {};
 const ck = (name: string) => join(dir, name);
 
 /** Random weights and BN statistics far from their initial 1s and 0s, so the BN conversion shows. */
@@ -68,7 +68,7 @@ beforeAll(async () => {
   await tf.setBackend("cpu");
   for (const [name, config] of Object.entries(RUNS)) {
     const learner = (learners[name] = await buildLearner(config));
-    randomize(learner.networks.online.encoder!, 100 + name.length);
+    randomize(learner.onlineEncoder!, 100 + name.length);
     writeCheckpointFile(ck(name), await serializeCheckpoint(learner, { step: 3, config }));
   }
 });
@@ -120,7 +120,7 @@ describe("byol export", () => {
       expect(Object.keys(tensors)).toContain("bn1.running_var");
       const fresh = buildEncoder(RUNS[name]);
       loadTorchvisionWeights(fresh, tensors);
-      const trained = new Map(learners[name].networks.online.encoder!.weights.map((w) => [w.originalName, w.read().dataSync()]));
+      const trained = new Map(learners[name].onlineEncoder!.weights.map((w) => [w.originalName, w.read().dataSync()]));
       expect(fresh.weights.length).toBe(trained.size);
       for (const w of fresh.weights) expect(w.read().dataSync(), w.originalName).toEqual(trained.get(w.originalName));
       fresh.dispose();

@@ -39,7 +39,7 @@ const configs = Object.entries({ ok: '{"steps": 5, "quiet": true}', notJson: "{s
 
 const NUMBERS = ["-1", "0", "1", "2", "3", "8", "0.5", "2.5", "1e3", "1e20", "1e309", "9007199254740993", "4294967296", "NaN", "Infinity", "-Infinity", "abc", "", " ", "0x10", "-0", "10k"];
 const PATHS = [dir, images, join(dir, "missing"), join(images, "a.png"), join(dir, "out.csv"), join(dir, "view.html"), join(dir, "w.safetensors"), ""];
-const WORDS = ["", "x", "full", "none", "knn", "pca", "umap", "tfjs", "torchvision", "wasm", "cpu", "auto", "webgl", "resnet18", "small-cnn", "crop", "pad", "avgpool", "grid3", "test", "train", "anchor", "default", "1", "3"];
+const WORDS = ["", "x", "full", "none", "knn", "pca", "umap", "tfjs", "torchvision", "wasm", "cpu", "auto", "webgl", "resnet18", "small-cnn", "crop", "pad", "byol", "simsiam", "vicreg", "avgpool", "grid3", "test", "train", "anchor", "default", "1", "3"];
 
 /** What a flag takes: a number, a path, one of some words, a layer name (any word), nothing, a config file. */
 type Kind = "number" | "path" | "choice" | "layer" | "switch" | "config";
@@ -59,14 +59,14 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; flags
   train: {
     run: train,
     flags: {
-      data: "path", "image-size": "number", channels: "choice", fit: "choice", steps: "number", epochs: "number", minutes: "number", ...BACKEND, batch: "number", seed: "number",
+      method: "choice", data: "path", "image-size": "number", channels: "choice", fit: "choice", steps: "number", epochs: "number", minutes: "number", ...BACKEND, batch: "number", seed: "number",
       out: "path", resume: "switch", overwrite: "switch", arch: "choice", width: "number", stem: "choice", "zero-init-residual": "switch", tap: "layer", representation: "layer",
       lr: "number", warmup: "number", tau: "number", augment: "choice", "crop-min": "number", limit: "number", "eval-every": "number", "log-every": "number",
       "checkpoint-every": "number", final: "choice", config: "config", quiet: "switch",
     },
   },
   eval: { run: evalCommand, flags: { checkpoint: "path", data: "path", limit: "number", "no-linear": "switch", tap: "layer", ...BACKEND, json: "switch" } },
-  embed: { run: embedCommand, flags: { checkpoint: "path", out: "path", html: "path", dims: "number", method: "choice", split: "choice", limit: "number", data: "path", ...BACKEND } },
+  embed: { run: embedCommand, flags: { checkpoint: "path", out: "path", html: "path", dims: "number", projection: "choice", method: "choice", split: "choice", limit: "number", data: "path", ...BACKEND } },
   export: { run: exportCommand, flags: { checkpoint: "path", format: "choice", out: "path", overwrite: "switch", ...BACKEND } },
   similar: { run: similarCommand, flags: { checkpoint: "path", data: "path", query: "path", k: "number", ...BACKEND, json: "switch" } },
   bench: { run: benchCommand, flags: { json: "switch", quick: "switch", step: "choice", reps: "number", ...BACKEND } },

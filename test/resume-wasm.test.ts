@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { setBackend } from "../src/backend";
-import type { BYOL } from "../src/byol";
+import type { Learner } from "../src/learner";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { BatchPosition } from "../src/data/batches";
 import { restoreCheckpoint, serializeCheckpoint } from "../src/train/checkpoint";
@@ -21,11 +21,9 @@ afterAll(async () => {
 });
 
 /** Every tensor a step reads or writes, by name: weights and BN statistics of all networks, optimizer slots. */
-function stepState(learner: BYOL): Map<string, tf.Tensor> {
-  const n = learner.networks;
-  const models: Array<[string, tf.LayersModel]> = [["online.encoder", n.online.encoder!], ["online.projector", n.online.projector], ["predictor", n.predictor], ["target.encoder", n.target!.encoder], ["target.projector", n.target!.projector]];
+function stepState(learner: Learner): Map<string, tf.Tensor> {
   const state = new Map<string, tf.Tensor>();
-  for (const [prefix, m] of models) for (const w of m.weights) state.set(`${prefix}/${w.originalName}`, w.read().clone());
+  for (const [prefix, m] of learner.models) for (const w of m.weights) state.set(`${prefix}/${w.originalName}`, w.read().clone());
   for (const [k, t] of Object.entries(learner.getOptimizerState().slots)) state.set(`optimizer/${k}`, t);
   return state;
 }
@@ -43,7 +41,7 @@ describe.skipIf(!haveData)("resume on wasm, default network", () => {
       await setBackend("wasm", { kernelThreads: threads });
       const data = await loadFashionMnist({ path: DATA, split: "train", limit: 512 });
       const config: RunConfig = { ...DEFAULT_RUN, totalSteps: 20, limit: 512 };
-      const trainer = (learner: BYOL, position?: BatchPosition) => createTrainer(config, learner, data, position);
+      const trainer = (learner: Learner, position?: BatchPosition) => createTrainer(config, learner, data, position);
       const straight = await buildLearner(config);
       const ts = await trainer(straight);
       for (let i = 0; i < 5; i++) ts.step();

@@ -6,7 +6,7 @@ import { cpus, loadavg } from "node:os";
 import { readFileSync } from "node:fs";
 import { createAugmenter, type Augmenter } from "../augment/augmenter";
 import { policyOf } from "../train/setup";
-import type { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import type { ImageSet } from "../data/types";
 import { DEFAULT_RUN, type RunConfig } from "../train/config";
 import { buildLearner } from "../train/setup";
@@ -20,7 +20,7 @@ export interface StepTimes {
   gradients: number;
   /** The optimizer update. */
   optimizer: number;
-  /** The target's moving average. */
+  /** The target's moving average (the learner's `afterStep`). */
   ema: number;
   /** The whole step (median of per-step sums, not the sum of medians). */
   total: number;
@@ -66,7 +66,7 @@ export function syntheticImages(n: number, side: number, channels: number, seed 
  * untimed step: kernel set-up, optimizer slots, and the first moving average, which cannot blend in
  * place while the fresh target still shares the online weights' data).
  */
-export function timeSteps(learner: BYOL, augmenter: Augmenter, data: ImageSet, batchSize: number, reps: number): StepTimes {
+export function timeSteps(learner: Learner, augmenter: Augmenter, data: ImageSet, batchSize: number, reps: number): StepTimes {
   augmenter.setImages(data.images, data);
   const phases: number[][] = [[], [], [], [], []];
   for (let k = 0; k <= reps; k++) {
@@ -82,7 +82,7 @@ export function timeSteps(learner: BYOL, augmenter: Augmenter, data: ImageSet, b
     // backends that queue work (webgl) finish it before the clock stops
     grads[0]?.dataSync();
     const t3 = performance.now();
-    learner.updateMovingAverage(learner.tau());
+    learner.afterStep();
     const t4 = performance.now();
     tf.dispose([v1, v2, loss, monitors, ...grads]);
     if (k === 0) continue;

@@ -2,7 +2,7 @@
 // checkpoint.
 import { availableParallelism } from "node:os";
 import { setBackend, type BackendInfo, type BackendName } from "../backend";
-import type { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
 import { readCheckpointFile } from "../train/checkpoint-file";
 import type { RunConfig } from "../train/config";
@@ -36,12 +36,12 @@ export async function startBackend({ name, kernelThreads }: { name: BackendName;
 }
 
 /** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */
-export async function learnerFromCheckpoint(dir: string): Promise<{ learner: BYOL; config: RunConfig; info: Record<string, unknown>; path: string }> {
+export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Learner; config: RunConfig; info: Record<string, unknown>; path: string }> {
   const { path, bytes } = readCheckpointFile(dir);
   const info = readCheckpointInfo(bytes, path);
   const config = info.config as RunConfig | undefined;
   if (!config || typeof config !== "object" || !config.encoder) throw new Error(`${path}: checkpoint has no run configuration`);
-  let learner: BYOL;
+  let learner: Learner;
   try {
     learner = await buildLearner(config);
   } catch (e) {

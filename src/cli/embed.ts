@@ -19,7 +19,7 @@ export const EMBED_HELP = `byol embed — write the online representation of ima
   --out FILE         .csv, .json or .npy (labels and class names go to CSV/JSON)
   --html FILE        also (or only) a self-contained 3-D view: rotate, point at images, click for neighbours
   --dims K           output dimensions (default 3); 0 writes the full representation
-  --method NAME      pca | umap (default pca; UMAP on many points takes minutes)
+  --projection NAME  pca | umap (default pca; UMAP on many points takes minutes)
   --split NAME       IDX data: test | train (default test); an image folder is embedded whole
   --limit N          a random sample of N images (fixed by the run's seed)
   --data PATH        IDX files or a folder of images (default: the run's own data)
@@ -29,7 +29,7 @@ export const EMBED_HELP = `byol embed — write the online representation of ima
 /** Runs `byol embed`; returns the exit code. */
 export async function embedCommand(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    checkpoint: { type: "string" }, out: { type: "string" }, html: { type: "string" }, dims: { type: "string" }, method: { type: "string" },
+    checkpoint: { type: "string" }, out: { type: "string" }, html: { type: "string" }, dims: { type: "string" }, projection: { type: "string" }, method: { type: "string" },
     split: { type: "string" }, limit: { type: "string" }, data: { type: "string" }, ...BACKEND_FLAGS,
   });
   if (v.help) {
@@ -43,7 +43,9 @@ export async function embedCommand(argv: string[]): Promise<number> {
   if (out === undefined && html === undefined) throw new UsageError("--out FILE or --html FILE is required");
   if (out !== undefined && !/\.(csv|json|npy)$/i.test(out)) throw new UsageError(`--out must name a .csv, .json or .npy file, got ${JSON.stringify(out)}`);
   const dims = num(v, "dims", { min: 0, integer: true }) ?? 3;
-  const method = choice(v, "method", ["pca", "umap"] as const) ?? "pca";
+  // --method was this flag's name before it named the training method (byol train --method)
+  if (v.method !== undefined) throw new UsageError(`--method ${v.method}: the projection is --projection pca|umap (--method names byol train's method)`);
+  const method = choice(v, "projection", ["pca", "umap"] as const) ?? "pca";
   if (html !== undefined && dims !== 3) throw new UsageError(`--html draws 3-D: --dims must be 3, got ${dims}`);
   const split = choice(v, "split", ["test", "train"] as const) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });

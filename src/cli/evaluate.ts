@@ -2,7 +2,7 @@
 // online encoder's representation (the bank / probe training images against the images scored);
 // without, how spread out it is — z-std, effective rank — and a few nearest neighbours to look at.
 import { dirname } from "node:path";
-import type { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { heldOutSplit } from "../data/batches";
 import { effectiveRank } from "../eval/effective-rank";
@@ -40,7 +40,7 @@ type Normalization = { mean: number[]; std: number[] };
 const NEIGHBOUR_SAMPLE = 3;
 
 /** Embeds `set` with the online encoder (at `tap`, default the training representation). */
-async function features(learner: BYOL, set: ImageSet, normalization: Normalization, tap?: string, projection = false): Promise<{ y: Matrix; z?: Matrix }> {
+async function features(learner: Learner, set: ImageSet, normalization: Normalization, tap?: string, projection = false): Promise<{ y: Matrix; z?: Matrix }> {
   const { representation, projection: z } = await learner.embed(set, { normalization, tap, projection });
   return {
     y: { data: representation, shape: [set.n, representation.length / set.n] },
@@ -49,7 +49,7 @@ async function features(learner: BYOL, set: ImageSet, normalization: Normalizati
 }
 
 /** kNN (k 200, cosine, T 0.1) and, unless disabled, the linear probe. */
-async function scoreLabelled(learner: BYOL, train: LabelledImageSet, test: LabelledImageSet, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
+async function scoreLabelled(learner: Learner, train: LabelledImageSet, test: LabelledImageSet, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
   say(`evaluating: embedding ${train.n} bank and ${test.n} test images${options.tap ? ` at tap ${options.tap}` : ""}`);
   const ftrain = (await features(learner, train, normalization, options.tap)).y;
   const ftest = (await features(learner, test, normalization, options.tap)).y;
@@ -65,7 +65,7 @@ async function scoreLabelled(learner: BYOL, train: LabelledImageSet, test: Label
 }
 
 /** z-std of the projections, effective rank of the representation, and a few images' nearest neighbours (on stderr). */
-async function scoreUnlabelled(learner: BYOL, data: RunData, normalization: Normalization, options: { seed?: number; tap?: string }): Promise<Evaluation> {
+async function scoreUnlabelled(learner: Learner, data: RunData, normalization: Normalization, options: { seed?: number; tap?: string }): Promise<Evaluation> {
   const set = data.train;
   if (set.n < 2) throw new Error(`an unlabelled evaluation needs at least 2 images, got ${set.n}`);
   say(`evaluating: embedding ${set.n} unlabelled images${options.tap ? ` at tap ${options.tap}` : ""}`);
@@ -80,7 +80,7 @@ async function scoreUnlabelled(learner: BYOL, data: RunData, normalization: Norm
 }
 
 /** Scores the learner on `data`: labelled when the data has labels, else unlabelled. */
-export async function evaluate(learner: BYOL, data: RunData, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
+export async function evaluate(learner: Learner, data: RunData, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
   return data.split
     ? scoreLabelled(learner, data.split.train, data.split.test, normalization, options)
     : scoreUnlabelled(learner, data, normalization, options);

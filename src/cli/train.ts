@@ -1,17 +1,17 @@
-// `byol train`: BYOL on Fashion-MNIST or a folder of images with a progress bar, kNN monitoring
-// (when the data has labels), atomic checkpoints, exact resume, and a final evaluation of the online
-// encoder.
+// `byol train`: BYOL (or SimSiam, VICReg) on Fashion-MNIST or a folder of images with a progress
+// bar, kNN monitoring (when the data has labels), atomic checkpoints, exact resume, and a final
+// evaluation of the online encoder.
 import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { BYOL } from "../byol";
+import type { Learner, MethodName } from "../learner";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
-import { DEFAULT_RUN, representationOf, type EncoderArch, type RunConfig } from "../train/config";
-import { buildLearner, createTrainer, evaluateKnn, normalizationOf, representationFits } from "../train/setup";
+import { DEFAULT_RUN, methodOf, representationOf, type EncoderArch, type RunConfig } from "../train/config";
+import { buildLearner, createTrainer, evaluateKnn, METHODS, normalizationOf, representationFits } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
@@ -20,6 +20,9 @@ import { evaluate, printEvaluation } from "./evaluate";
 
 export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your images (labels are used only to report accuracy)
 
+  --method NAME          byol | simsiam | vicreg (default byol): BYOL, BYOL without the target's
+                         moving average (SimSiam), or VICReg (Bardes et al. 2022; no predictor, the
+                         projector is its expander)
   --data PATH            a folder with IDX files (default: Fashion-MNIST from BYOL_DATA, the user
                          cache, Debian's dataset-fashion-mnist, then a download), or a folder of PNG
                          and JPEG images, optionally in one sub-folder per class (labels for evaluation
@@ -49,8 +52,8 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
   --representation NAME  the representation evaluation, embed and export use, if not the --tap
                          (default ${DEFAULT_RUN.representation ?? "the tap"}; with --tap alone: the tap)
   --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
-  --predictor-lr X       the predictor's learning rate as a multiple of --lr (default ${DEFAULT_RUN.predictorLrScale ?? 1})
-  --tau X                τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
+  --predictor-lr X       byol, simsiam: the predictor's learning rate as a multiple of --lr (default ${DEFAULT_RUN.predictorLrScale ?? 1})
+  --tau X                byol: τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
   --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
   --limit N              train on the first N IDX training images, or a seeded sample of N files
   --eval-every N         kNN monitor every N steps (default: 10 times per run; 0: only before and after)
@@ -64,7 +67,7 @@ export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your im
   --quiet                no progress bar`;
 
 const FLAGS = {
-  data: { type: "string" }, "image-size": { type: "string" }, channels: { type: "string" }, fit: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
+  method: { type: "string" }, data: { type: "string" }, "image-size": { type: "string" }, channels: { type: "string" }, fit: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
   ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
   resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, depth: { type: "string" }, stem: { type: "string" },
   "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, representation: { type: "string" }, lr: { type: "string" }, "predictor-lr": { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
@@ -73,7 +76,7 @@ const FLAGS = {
 } as const;
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
+const RUN_FLAGS = ["method", "steps", "epochs", "minutes", "batch", "seed", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -101,11 +104,19 @@ function configFlags(file: Record<string, unknown>, path: string): Values {
   return out;
 }
 
+/** Flags of one method only: given with another, they would do nothing. */
+const METHOD_FLAGS: Record<string, readonly MethodName[]> = { tau: ["byol"], "predictor-lr": ["byol", "simsiam"] };
+
 function runConfigFrom(v: Values): RunConfig {
   const d = DEFAULT_RUN;
+  const method = choice(v, "method", METHODS) ?? "byol";
+  const idle = Object.keys(METHOD_FLAGS).find((k) => v[k] !== undefined && !METHOD_FLAGS[k].includes(method));
+  if (idle) throw new UsageError(`--${idle} ${v[idle]} is for --method ${METHOD_FLAGS[idle].join(" or ")}, not ${method}`);
   const cropMin = num(v, "crop-min", { min: 0.01, max: 1 });
   return {
     ...d,
+    method,
+    useMomentum: method === "byol",
     encoder: {
       arch: choice(v, "arch", ["resnet18", "resnet34", "resnet50", "small-cnn"] as EncoderArch[]) ?? d.encoder.arch,
       width: num(v, "width", { min: 1, max: 512, integer: true }) ?? d.encoder.width,
@@ -128,6 +139,12 @@ function runConfigFrom(v: Values): RunConfig {
     limit: num(v, "limit", { min: 0, integer: true }) ?? d.limit,
     data: dataSource(v.data as string | undefined, choice(v, "fit", ["crop", "pad"] as const) ?? "crop"),
   };
+}
+
+/** The heads a run trains on its tap, for the model line. */
+function headsOf(config: RunConfig, tapSize: number): string {
+  const [h, p, tap] = [config.projectionHiddenSize, config.projectionSize, config.tap ?? "avgpool"];
+  return methodOf(config) === "vicreg" ? `expander ${tapSize}→${h}→${h}→${p} on ${tap}` : `projector ${tapSize}→${h}→${p} on ${tap}`;
 }
 
 /** Runs `byol train`; returns the exit code. */
@@ -163,7 +180,7 @@ export async function train(argv: string[]): Promise<number> {
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
   await startBackend(backend);
 
-  let resumed: BYOL | undefined;
+  let resumed: Learner | undefined;
   let config: RunConfig;
   let history: { step: number; loss: number; zStd: number; knn?: number; minutes: number }[] = [];
   let position;
@@ -209,7 +226,7 @@ export async function train(argv: string[]): Promise<number> {
     learner.setTotalSteps(config.totalSteps);
   }
   const a = config.encoder;
-  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, projector ${learner.tapSize}→${config.projectionHiddenSize}→${config.projectionSize} on ${config.tap ?? "avgpool"}; batch ${config.batchSize}, lr ${config.learningRate}, τ ${config.tauBase}→1, seed ${config.seed}`);
+  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, ${headsOf(config, learner.tapSize)}; method ${methodOf(config)}, batch ${config.batchSize}, lr ${config.learningRate}${methodOf(config) === "byol" ? `, τ ${config.tauBase}→1` : ""}, seed ${config.seed}`);
 
   const trainer = await createTrainer(config, learner, data, position);
 

@@ -3,7 +3,7 @@ export { resnet, resnet18, resnet34, resnet50, inferResnetOptions } from "./resn
 export type { ResNetOptions, ResNetDepth } from "./resnet";
 export { smallCnn } from "./small-cnn";
 export type { SmallCnnOptions } from "./small-cnn";
-export { mlpHead, simsiamProjector } from "./mlp";
+export { mlpHead, simsiamProjector, vicregExpander } from "./mlp";
 export type { HeadOptions } from "./mlp";
 export { representationModel, encoderOutputSize } from "./tap";
 export type { HiddenLayer, EncoderFn } from "./tap";

@@ -53,3 +53,13 @@ export function simsiamProjector(options: HeadOptions): tf.LayersModel {
   const h = options.hiddenSize;
   return sequential(options, [dense(h, false), bn(), act, dense(h, false), bn(), act, dense(options.outputSize, false), bn(false)], "simsiam_projector");
 }
+
+/**
+ * VICReg's expander (Bardes et al. 2022): (Linear → BN → ReLU) × 2 → Linear, layers '0' … '6'.
+ * Its output is what VICReg's variance and covariance terms decorrelate, hence its width.
+ */
+export function vicregExpander(options: HeadOptions): tf.LayersModel {
+  checkSizes(options, "vicregExpander");
+  const h = options.hiddenSize;
+  return sequential(options, [dense(h), bn(), act, dense(h), bn(), act, dense(options.outputSize)], "expander");
+}

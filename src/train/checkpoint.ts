@@ -1,8 +1,9 @@
-// Learner checkpoints as one safetensors file: every weight of online, target and predictor (BN
-// statistics included), the optimizer slots, and JSON metadata (step, configuration, data position)
-// — everything needed to resume exactly. One file, so it can be replaced atomically.
+// Learner checkpoints as one safetensors file: every weight of the learner's networks (BYOL: online,
+// target and predictor; BN statistics included), the optimizer slots, and JSON metadata (step,
+// configuration, data position) — everything needed to resume exactly. One file, so it can be
+// replaced atomically.
 import * as tf from "@tensorflow/tfjs";
-import type { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from "../io/safetensors";
 
 /** Identifies our checkpoints inside the safetensors metadata. */
@@ -14,26 +15,17 @@ export interface CheckpointInfo {
   [key: string]: unknown;
 }
 
-function namedModels(learner: BYOL): Array<[string, tf.LayersModel]> {
-  const n = learner.networks;
-  const out: Array<[string, tf.LayersModel]> = [];
-  if (n.online.encoder) out.push(["online.encoder", n.online.encoder]);
-  out.push(["online.projector", n.online.projector], ["predictor", n.predictor]);
-  if (n.target) out.push(["target.encoder", n.target.encoder], ["target.projector", n.target.projector]);
-  return out;
-}
-
 /** Every variable of the learner under its checkpoint name. */
-function learnerVariables(learner: BYOL): Map<string, tf.Variable> {
+function learnerVariables(learner: Learner): Map<string, tf.Variable> {
   const vars = new Map<string, tf.Variable>();
-  for (const [prefix, model] of namedModels(learner)) {
+  for (const [prefix, model] of learner.models) {
     for (const w of model.weights) vars.set(`${prefix}/${w.originalName}`, w.read() as tf.Variable);
   }
   return vars;
 }
 
 /** Serializes the learner's full state and `info` to safetensors bytes. */
-export async function serializeCheckpoint(learner: BYOL, info: CheckpointInfo): Promise<Uint8Array> {
+export async function serializeCheckpoint(learner: Learner, info: CheckpointInfo): Promise<Uint8Array> {
   const tensors: Record<string, SafeTensorInput> = {};
   for (const [name, v] of learnerVariables(learner)) tensors[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
   const opt = learner.getOptimizerState();
@@ -71,7 +63,7 @@ export function readCheckpointInfo(bytes: Uint8Array, source: string): Checkpoin
  * Restores a learner from checkpoint bytes. All tensors are checked (missing, unexpected,
  * mis-shaped: listed together, naming the file) before any variable changes.
  */
-export function restoreCheckpoint(learner: BYOL, bytes: Uint8Array, source: string): CheckpointInfo {
+export function restoreCheckpoint(learner: Learner, bytes: Uint8Array, source: string): CheckpointInfo {
   const info = readCheckpointInfo(bytes, source);
   const { tensors } = parseSafetensors(bytes, source);
   const vars = learnerVariables(learner);

@@ -2,6 +2,7 @@
 // that `eval`, `embed` and `--resume` rebuild exactly the same networks.
 import type { PolicyOverrides } from "../augment/policy";
 import type { SquareFit } from "../data/fit-square";
+import type { MethodName } from "../learner";
 import type { OptimizerConfig } from "./optimizers";
 
 /** Encoders the CLI and the trainer can build by name. */
@@ -9,6 +10,12 @@ export type EncoderArch = "resnet18" | "resnet34" | "resnet50" | "small-cnn";
 
 /** A complete, JSON-serializable description of a run. */
 export interface RunConfig {
+  /**
+   * The method (see {@link methodOf}): `byol`, `simsiam` (BYOL without the target's momentum) or
+   * `vicreg`. Absent in checkpoints from before there was a choice: BYOL, or SimSiam where
+   * `useMomentum` is false.
+   */
+  method?: MethodName;
   /**
    * `zeroInitResidual`: ResNet blocks start as their shortcuts (see `ResNetOptions`); default false.
    * `depth`: the small CNN's convolutions per downsampled stage (see `SmallCnnOptions`); default 1.
@@ -29,6 +36,7 @@ export interface RunConfig {
   /** τ_base and its schedule. */
   tauBase: number;
   tauSchedule: "cosine" | "constant";
+  /** BYOL's target: false is SimSiam (a `method` given wins). */
   useMomentum: boolean;
   optimizer: OptimizerConfig;
   learningRate: number;
@@ -90,4 +98,9 @@ export const DEFAULT_RUN: RunConfig = {
 /** The layer a run's evaluation, `embed` and `export` use: `representation`, else `tap`, else `avgpool`. */
 export function representationOf(config: RunConfig): string {
   return config.representation ?? config.tap ?? "avgpool";
+}
+
+/** The method a run trains: `method`, else what `useMomentum` meant before there was a choice. */
+export function methodOf(config: RunConfig): MethodName {
+  return config.method ?? (config.useMomentum === false ? "simsiam" : "byol");
 }

@@ -4,13 +4,15 @@ import * as tf from "@tensorflow/tfjs";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
 import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";
+import type { Learner, MethodName } from "../learner";
+import { VICReg } from "../methods/vicreg";
 import type { BatchPosition } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
 import { smallCnn } from "../nets/small-cnn";
-import { representationOf, type RunConfig } from "./config";
+import { methodOf, representationOf, type RunConfig } from "./config";
 import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
@@ -36,9 +38,14 @@ export function representationFits(config: RunConfig): boolean {
   }
 }
 
-/** The learner for a config (fresh weights from its seed). */
-export async function buildLearner(config: RunConfig): Promise<BYOL> {
-  return BYOL.create({
+/** The methods {@link buildLearner} builds. */
+export const METHODS: readonly MethodName[] = ["byol", "simsiam", "vicreg"];
+
+/** The learner for a config (fresh weights from its seed): the method it names, around its encoder. */
+export async function buildLearner(config: RunConfig): Promise<Learner> {
+  const method = methodOf(config);
+  if (!METHODS.includes(method)) throw new Error(`unknown method ${JSON.stringify(method)}: use ${METHODS.join(", ")}`);
+  const common = {
     encoder: buildEncoder(config),
     imageSize: config.imageSize,
     channels: config.channels,
@@ -46,14 +53,18 @@ export async function buildLearner(config: RunConfig): Promise<BYOL> {
     representation: config.representation,
     projectionSize: config.projectionSize,
     projectionHiddenSize: config.projectionHiddenSize,
-    movingAverageDecay: config.tauBase,
-    tauSchedule: config.tauSchedule,
     totalSteps: config.totalSteps,
-    useMomentum: config.useMomentum,
     optimizer: config.optimizer,
     learningRate: config.learningRate,
-    predictorLearningRateScale: config.predictorLrScale ?? 1,
     seed: config.seed,
+  };
+  if (method === "vicreg") return VICReg.create(common);
+  return BYOL.create({
+    ...common,
+    movingAverageDecay: config.tauBase,
+    tauSchedule: config.tauSchedule,
+    useMomentum: method === "byol",
+    predictorLearningRateScale: config.predictorLrScale ?? 1,
   });
 }
 
@@ -75,7 +86,7 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
  * data order and learning-rate schedule, from `position` (a checkpoint's) or the start.
  * `trainer.dispose()` frees the augmenter.
  */
-export async function createTrainer(config: RunConfig, learner: BYOL, data: ImageSet, position?: BatchPosition): Promise<Trainer> {
+export async function createTrainer(config: RunConfig, learner: Learner, data: ImageSet, position?: BatchPosition): Promise<Trainer> {
   const views = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
   views.setImages(data.images, data);
   const learningRate = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
@@ -92,7 +103,7 @@ export interface KnnEvalOptions {
 }
 
 /** kNN accuracy of the online representation: `bank` features vote for each `query` image. */
-export async function evaluateKnn(learner: BYOL, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
+export async function evaluateKnn(learner: Learner, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
   const embed = async (set: ImageSet): Promise<Matrix> => {
     const { representation } = await learner.embed(set, { normalization: options.normalization, tap: options.tap });
     return { data: representation, shape: [set.n, representation.length / set.n] };

@@ -1,7 +1,7 @@
 // The training loop, universal (browser and Node): batches in a seeded, resumable order, two
 // augmented views per batch, one learner step each, the learning rate from its schedule.
 import * as tf from "@tensorflow/tfjs";
-import type { BYOL, StepResult } from "../byol";
+import type { Learner, StepResult } from "../learner";
 import { batchesPerEpoch, batchStream, type Batch, type BatchPosition } from "../data/batches";
 import type { ImageSet } from "../data/types";
 import { learningRateAt, type LrSchedule } from "./schedules";
@@ -15,7 +15,7 @@ export interface ViewSource {
 
 /** Options of {@link Trainer}. */
 export interface TrainerOptions {
-  learner: BYOL;
+  learner: Learner;
   /** Training images; their labels, if any, are never read. */
   data: ImageSet;
   views: ViewSource;
@@ -58,7 +58,7 @@ export class Trainer {
     return { ...this.next };
   }
 
-  /** Binds both schedules — the learning rate here, τ in the learner — to the run's real length. */
+  /** Binds both schedules — the learning rate here, the method's own (BYOL's τ) in the learner — to the run's real length. */
   setTotalSteps(total: number): void {
     this.options.learner.setTotalSteps(total);
     this.options.learningRate.totalSteps = total;

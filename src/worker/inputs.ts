@@ -1,7 +1,7 @@
 // Checks what the page sends before the worker touches its run: every error names the field and
 // the value it had, so a rejected promise on the page says what to fix.
 import type { ImageSet, LabelledImageSet } from "../data/types";
-import { DEFAULT_RUN, type RunConfig } from "../train/config";
+import { DEFAULT_RUN, methodOf, type RunConfig } from "../train/config";
 import { representationFits } from "../train/setup";
 import type { ImagesInput, RunConfigInput } from "./protocol";
 
@@ -64,7 +64,7 @@ const ARCHITECTURE: Array<[string, (c: RunConfig) => unknown]> = [
   ["channels", (c) => c.channels],
   ["projectionSize", (c) => c.projectionSize],
   ["projectionHiddenSize", (c) => c.projectionHiddenSize],
-  ["useMomentum", (c) => c.useMomentum],
+  ["method", methodOf],
   ["optimizer.name", (c) => c.optimizer.name],
 ];
 

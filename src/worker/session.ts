@@ -2,7 +2,7 @@
 // Trainer.step), driven by the page's calls. Steps, saves and embeddings take turns (`exclusive`):
 // a save or an embedding asked for mid-run reads the weights between two steps, never across one.
 import * as tf from "@tensorflow/tfjs";
-import type { BYOL } from "../byol";
+import type { Learner } from "../learner";
 import { batchesPerEpoch, type BatchPosition } from "../data/batches";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { pca } from "../eval/pca";
@@ -16,7 +16,7 @@ import { yieldToEvents } from "./yield";
 
 /** The run a worker holds: what a checkpoint records (the `byol train` fields). */
 interface Model {
-  learner: BYOL;
+  learner: Learner;
   config: RunConfig;
   position: BatchPosition;
   history: Array<{ step: number; loss: number; zStd: number; knn?: number; minutes: number }>;
@@ -233,8 +233,8 @@ export class TrainerSession implements TrainerApi {
 }
 
 /** Frees a learner built by `buildLearner`, its encoder included (the learner leaves it to its owner). */
-function disposeLearner(learner: BYOL): void {
-  const encoder = learner.networks.online.encoder;
+function disposeLearner(learner: Learner): void {
+  const encoder = learner.onlineEncoder;
   learner.dispose();
   encoder?.dispose();
 }
