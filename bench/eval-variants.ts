@@ -6,6 +6,7 @@
 //   npx tsx bench/eval-variants.ts RUN_DIR [--taps avgpool,grid3] [--threads 1]
 import * as tf from "@tensorflow/tfjs";
 import { setBackend } from "../src/backend";
+import { BYOL } from "../src/byol";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import { knnAccuracy } from "../src/eval/knn";
 import { BatchNorm } from "../src/nets/batchnorm";
@@ -28,8 +29,8 @@ const config = readCheckpointInfo(bytes, path).config as RunConfig;
 const learner = await buildLearner(config);
 restoreCheckpoint(learner, bytes, path);
 const normalization = normalizationOf(config);
-const online = learner.networks.online.encoder!;
-const target = learner.networks.target?.encoder;
+const online = learner.onlineEncoder!;
+const target = learner instanceof BYOL ? learner.networks.target?.encoder : undefined;
 
 /** Sets every BatchNorm layer's running statistics to the mean over clean batches of the training set. */
 function preciseBatchNorm(batchSize = 500): void {

@@ -10,10 +10,8 @@
 // summary line with images/s (load-dependent; quality is not).
 import { loadavg } from "node:os";
 import { setBackend } from "../src/backend";
-import { heldOutSplit, subset } from "../src/data/batches";
+import { screenMonitor } from "./screen-monitor";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
-import type { ImageSet, LabelledImageSet } from "../src/data/types";
-import { knnAccuracy } from "../src/eval/knn";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { buildLearner, createTrainer, normalizationOf } from "../src/train/setup";
 
@@ -28,23 +26,11 @@ for (const [key, value] of Object.entries(arg.run ?? {})) {
 await setBackend("wasm", { kernelThreads: threads });
 const train = await loadFashionMnist({ split: "train" });
 const test = await loadFashionMnist({ split: "test" });
-// the CLI's monitor subsets
-const bank = subset(train, heldOutSplit(train.n, 10_000, run.seed + 1).heldOut) as LabelledImageSet;
-const queries = subset(test, heldOutSplit(test.n, 2_000, run.seed + 2).heldOut) as LabelledImageSet;
 const learner = await buildLearner(run);
 const trainer = await createTrainer(run, learner, train);
 const normalization = normalizationOf(run);
+const monitor = screenMonitor(learner, train, test, { seed: run.seed, taps: taps as string[], normalization });
 
-async function monitor(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const tap of taps as string[]) {
-    const embed = async (set: ImageSet) => (await learner.embed(set, { normalization, tap })).representation;
-    const [b, q] = [await embed(bank), await embed(queries)];
-    const width = b.length / bank.n;
-    out[tap] = knnAccuracy({ data: b, shape: [bank.n, width] }, bank.labels, { data: q, shape: [queries.n, width] }, queries.labels, { k: 200, temperature: 0.1, numClasses: 10 });
-  }
-  return out;
-}
 
 console.log(JSON.stringify({ arg, step: 0, images: 0, knn: await monitor() }));
 let trainMs = 0;
