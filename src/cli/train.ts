@@ -18,6 +18,7 @@ import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend }
 import { dataSource, loadRunData } from "./data";
 import { evaluate, printEvaluation } from "./evaluate";
 import { helpText, type FlagTable } from "./flags";
+import { initEncoder, readInitWeights } from "./init-from";
 
 /** `byol train`'s flags (its --config file's keys). */
 export const TRAIN_FLAGS = {
@@ -39,6 +40,7 @@ export const TRAIN_FLAGS = {
   depth: { type: "string", value: "N", default: DEFAULT_RUN.encoder.depth ?? 1, help: "small-cnn: convolutions per downsampled stage" },
   stem: { type: "string", choices: ["cifar", "imagenet"], default: DEFAULT_RUN.encoder.stem, help: "ResNets: cifar is a 3×3 stride-1 first conv without max-pool, imagenet torchvision's 7×7 stride-2 conv and max-pool" },
   "zero-init-residual": { type: "boolean", help: "ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)" },
+  "init-from": { type: "string", value: "FILE", help: "start the encoder (and the target, a copy) from a .safetensors state dict with torchvision's names: byol export --format torchvision, a torchvision ResNet (its fc is ignored), byol-pytorch's online_encoder.net; --arch, --width, --stem and the channels must match it" },
   tap: { type: "string", value: "NAME", default: DEFAULT_RUN.tap, help: "the layer the projector reads: avgpool (the global pool) or gridG (the last feature map pooled to G×G)" },
   representation: { type: "string", value: "NAME", default: `${DEFAULT_RUN.representation ?? "the tap"}; with --tap alone: the tap`, help: "the representation evaluation, embed and export use, if not the --tap" },
   lr: { type: "string", value: "X", default: DEFAULT_RUN.learningRate, help: "peak learning rate" },
@@ -59,7 +61,7 @@ export const TRAIN_FLAGS = {
 export const TRAIN_HELP = helpText("byol train — train BYOL on Fashion-MNIST or your images (labels are used only to report accuracy)", TRAIN_FLAGS);
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
+const RUN_FLAGS = ["steps", "epochs", "minutes", "batch", "seed", "init-from", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -134,6 +136,7 @@ export async function train(argv: string[]): Promise<number> {
   if (v.resume && given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
   const shape = v.resume ? {} : folderShape(v, dataSource(v.data as string | undefined, "crop"));
   const fresh = v.resume ? undefined : runConfigFrom(v);
+  const init = fresh && v["init-from"] !== undefined ? readInitWeights(v["init-from"] as string) : undefined;
   const steps = v.resume ? undefined : num(v, "steps", { min: 1, integer: true });
   const epochs = v.resume ? undefined : num(v, "epochs", { min: 0.01 });
   const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
@@ -185,6 +188,7 @@ export async function train(argv: string[]): Promise<number> {
     }
   }
   const learner = resumed ?? (await buildLearner(config));
+  if (init) say(initEncoder(learner, init, config));
   if (position && position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
     throw new Error(`${checkpointPath(out)}: checkpoint metadata is corrupted (info.position batch ${position.batch} is past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch)`);
   }
