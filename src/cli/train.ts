@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BYOL } from "../byol";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
-import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
@@ -20,12 +20,16 @@ import { evaluate, printEvaluation } from "./evaluate";
 import { helpText, type FlagTable } from "./flags";
 import { initEncoder, readInitWeights } from "./init-from";
 
+/** MiB of decoded images held in memory by default (a larger folder streams from disk). */
+const DEFAULT_CACHE_MB = 4096;
+
 /** `byol train`'s flags (its --config file's keys). */
 export const TRAIN_FLAGS = {
   data: { type: "string", value: "PATH", help: "a folder with IDX files (default: Fashion-MNIST from BYOL_DATA, the user cache, Debian's dataset-fashion-mnist, then a download), or a folder of PNG and JPEG images, optionally in one sub-folder per class (labels for evaluation only; 20% of them, seeded, are the evaluation queries)" },
   "image-size": { type: "string", value: "S", default: "their own if all equal, else 64", help: "image folders: side the images are resized to (area averaging when shrinking)" },
   channels: { type: "string", choices: ["1", "3"], default: "grey when every image is grey", help: "image folders: grey or RGB" },
   fit: { type: "string", choices: ["crop", "pad"], default: "crop", help: "image folders: make images square by their centre crop or by black padding" },
+  "cache-mb": { type: "string", value: "M", default: DEFAULT_CACHE_MB, help: "image folders: memory for the decoded images; a larger set is decoded into the run's images.cache and training streams it from there (evaluation reads a sample that fits)" },
   steps: { type: "string", value: "N", default: DEFAULT_RUN.totalSteps, help: "run length in steps; give one of --steps, --epochs, --minutes" },
   epochs: { type: "string", value: "N", help: "run length in passes over the training images" },
   minutes: { type: "string", value: "M", help: "run length in minutes: the step count is fixed after timing the first steps, so the τ and LR schedules span the run" },
@@ -69,7 +73,7 @@ type Values = Record<string, string | boolean | undefined>;
 function folderShape(v: Values, data: NonNullable<RunConfig["data"]>): { size?: number; channels?: 1 | 3 } {
   const size = num(v, "image-size", { min: 8, max: 1024, integer: true });
   const channels = choice(v, "channels", TRAIN_FLAGS.channels.choices);
-  const given = ["image-size", "channels", "fit"].filter((k) => v[k] !== undefined);
+  const given = ["image-size", "channels", "fit", "cache-mb"].filter((k) => v[k] !== undefined);
   if (data.format === "idx" && given.length) {
     throw new UsageError(`${given.map((k) => `--${k} ${v[k]}`).join(", ")}: for image folders only; ${data.path ?? "Fashion-MNIST"} is IDX data, used at its own size`);
   }
@@ -147,6 +151,7 @@ export async function train(argv: string[]): Promise<number> {
     checkpoint: num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100,
   };
   const finalMode = choice(v, "final", TRAIN_FLAGS.final.choices) ?? "full";
+  const memoryBytes = (num(v, "cache-mb", { min: 0.01 }) ?? DEFAULT_CACHE_MB) * 2 ** 20;
   if (fresh && existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
   const lock = lockRunDir(out);
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
@@ -174,9 +179,9 @@ export async function train(argv: string[]): Promise<number> {
     config = fresh;
   }
   const dataset = await loadRunData(config, v.resume
-    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out }
-    : { limit: config.limit, ...shape, runDir: out });
-  const data: ImageSet = dataset.train;
+    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out, memoryBytes }
+    : { limit: config.limit, ...shape, runDir: out, memoryBytes });
+  const data = dataset.stream ?? dataset.train;
   if (!resumed) {
     // the networks take the images as loaded: a folder's size and channels may come from its files
     config.imageSize = data.height;
