@@ -19,7 +19,10 @@ import { normalizationOf } from "../src/train/setup";
 import { embeddingViewHtml, NEIGHBOURS } from "../src/view/embedding-view";
 import { launchChromium } from "../test/browser-harness";
 
-const v = parse(process.argv.slice(2), { checkpoint: { type: "string" }, out: { type: "string" }, points: { type: "string" }, data: { type: "string" } });
+const v = parse(process.argv.slice(2), {
+  checkpoint: { type: "string", help: "run directory" }, out: { type: "string", help: "folder of the PNGs" },
+  points: { type: "string", help: "a fixed random sample of N test images" }, data: { type: "string", help: "Fashion-MNIST's folder" },
+});
 if (!v.checkpoint || !v.out) throw new Error("usage: npx tsx bench/embedding-png.ts --checkpoint DIR --out DIR [--points N] [--data DIR]");
 const points = num(v, "points", { min: 11, integer: true });
 

@@ -46,7 +46,8 @@ export interface SetBackendOptions {
   kernelThreads?: number;
 }
 
-const NAMES: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
+/** Every name {@link setBackend} takes. */
+export const BACKEND_NAMES: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
 
 const isNode = () => typeof process !== "undefined" && typeof process.versions?.node === "string";
 
@@ -112,7 +113,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
  * start throws an error naming it.
  */
 export async function setBackend(name: BackendName = "auto", options: SetBackendOptions = {}): Promise<BackendInfo> {
-  if (!NAMES.includes(name)) throw new Error(`byol-ts setBackend: unknown backend ${JSON.stringify(name)}; use one of ${NAMES.join(", ")}`);
+  if (!BACKEND_NAMES.includes(name)) throw new Error(`byol-ts setBackend: unknown backend ${JSON.stringify(name)}; use one of ${BACKEND_NAMES.join(", ")}`);
   if (name !== "auto") return activate(name, options);
   const order: Exclude<BackendName, "auto">[] = isNode() ? ["wasm", "cpu"] : ["webgpu", "webgl", "wasm", "cpu"];
   const failures: string[] = [];

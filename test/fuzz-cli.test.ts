@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../src/cli/args";
 import { benchCommand } from "../src/cli/bench";
+import { COMMANDS as REGISTRY } from "../src/cli/commands";
 import { embedCommand } from "../src/cli/embed";
 import { evalCommand } from "../src/cli/evaluate";
 import { exportCommand } from "../src/cli/export";
@@ -59,9 +60,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; flags
   train: {
     run: train,
     flags: {
-      method: "choice", data: "path", "image-size": "number", channels: "choice", fit: "choice", steps: "number", epochs: "number", minutes: "number", ...BACKEND, batch: "number", seed: "number",
-      out: "path", resume: "switch", overwrite: "switch", arch: "choice", width: "number", stem: "choice", "zero-init-residual": "switch", tap: "layer", representation: "layer",
-      lr: "number", warmup: "number", tau: "number", augment: "choice", "crop-min": "number", limit: "number", "eval-every": "number", "log-every": "number",
+      method: "choice", data: "path", "image-size": "number", channels: "choice", fit: "choice", "cache-mb": "number", steps: "number", epochs: "number", minutes: "number", ...BACKEND, batch: "number", seed: "number",
+      out: "path", resume: "switch", overwrite: "switch", "init-from": "path", arch: "choice", width: "number", depth: "number", stem: "choice", "zero-init-residual": "switch", tap: "layer", representation: "layer",
+      lr: "number", "predictor-lr": "number", warmup: "number", tau: "number", augment: "choice", "crop-min": "number", limit: "number", "eval-every": "number", "log-every": "number",
       "checkpoint-every": "number", final: "choice", config: "config", quiet: "switch",
     },
   },
@@ -126,6 +127,11 @@ describe("fuzzing the flags of the byol commands", () => {
     await refused(evalCommand, ["--checkpoint", dir, "--limit", "0"], "--limit must be an integer ≥ 1, got \"0\""); // after the backend and checkpoint
     await refused(benchCommand, ["--threads", "2"], "--threads 2: only with --step"); // ignored: the whole suite ran
     await refused(benchCommand, ["--step", "anchor", "--reps", "0"], "--reps must be an integer ≥ 1, got \"0\""); // after the backend
+  });
+
+  it("fuzzes every flag of every command", () => {
+    expect(Object.keys(COMMANDS).sort()).toEqual(Object.keys(REGISTRY).sort());
+    for (const [name, { flags }] of Object.entries(COMMANDS)) expect(Object.keys(flags).sort(), name).toEqual(Object.keys(REGISTRY[name].flags).sort());
   });
 
   for (const [name, { run, flags }] of Object.entries(COMMANDS)) {

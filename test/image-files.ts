@@ -59,3 +59,25 @@ export async function fashionFolder(dataDir: string, dir: string, n: number, rgb
   }
   return files;
 }
+
+/**
+ * `n` small PNGs (`side` px, grey or RGB) in two class folders under `dir`, `dark/` and `light/`
+ * (alternating): smooth gradients, so each file is a few hundred bytes.
+ */
+export function twoClassFolder(dir: string, n: number, side: number, rgb = false): void {
+  for (const c of ["dark", "light"]) mkdirSync(join(dir, c), { recursive: true });
+  // image i depends on i mod 30 only: 30 encodings serve any number of files
+  const encoded = new Map<number, Buffer>();
+  const png = (i: number) => {
+    const rgba = new Uint8Array(side * side * 4);
+    for (let p = 0; p < side * side; p++) {
+      const v = (i % 2 ? 150 : 20) + ((i * 3 + (p % side) * 5 + Math.floor(p / side) * 2) % 90);
+      rgba.set([v, rgb ? 255 - v : v, rgb ? (v * 7) & 255 : v, 255], 4 * p);
+    }
+    return pngBytes(side, side, rgba, rgb ? 2 : 0);
+  };
+  for (let i = 0; i < n; i++) {
+    if (!encoded.has(i % 30)) encoded.set(i % 30, png(i % 30));
+    writeFileSync(join(dir, i % 2 ? "light" : "dark", `${String(i).padStart(6, "0")}.png`), encoded.get(i % 30)!);
+  }
+}

@@ -1,20 +1,20 @@
 // Command-line parsing shared by the subcommands: flags → typed values, with errors naming the flag.
 import { readFileSync } from "node:fs";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
+import type { FlagTable } from "./flags";
 
 /** A usage error: printed with the command's help, exit code 2. */
 export class UsageError extends Error {}
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
 /** parseArgs' tokens (its own type does not narrow for options known only at run time). */
 type Token = { kind: "option"; name: string; rawName: string; value?: string } | { kind: "positional"; value: string } | { kind: "option-terminator" };
 
 /** `--flag -5` as `--flag=-5`: a negative number after a flag taking a value is that value, not a flag. */
-function joinNegatives(argv: string[], options: Options): string[] {
+function joinNegatives(argv: string[], flags: FlagTable): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const name = /^--([^=]+)$/.exec(argv[i])?.[1];
-    if (name && options[name]?.type === "string" && /^-(\d|\.\d|Infinity)/.test(argv[i + 1] ?? "")) out.push(`${argv[i]}=${argv[++i]}`);
+    if (name && flags[name]?.type === "string" && /^-(\d|\.\d|Infinity)/.test(argv[i + 1] ?? "")) out.push(`${argv[i]}=${argv[++i]}`);
     else out.push(argv[i]);
   }
   return out;
@@ -30,13 +30,14 @@ function usageLine(e: Error & { code?: string }): string {
 }
 
 /**
- * Parses `argv` against `options`. Unknown flags, stray arguments, empty values and a flag given
- * twice with values are usage errors naming the flag and value.
+ * Parses `argv` against the command's `flags` (and --help / -h). Unknown flags, stray arguments,
+ * empty values and a flag given twice with values are usage errors naming the flag and value.
  */
-export function parse(argv: string[], options: Options): Record<string, string | boolean | undefined> {
+export function parse(argv: string[], flags: FlagTable): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, { type: f.type }]));
   let tokens: Token[];
   try {
-    ({ tokens } = parseArgs({ args: joinNegatives(argv, options), options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true, tokens: true }) as { tokens: Token[] });
+    ({ tokens } = parseArgs({ args: joinNegatives(argv, flags), options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true, tokens: true }) as { tokens: Token[] });
   } catch (e) {
     throw new UsageError(usageLine(e as Error));
   }

@@ -2,28 +2,28 @@
 // with --step, one configuration's step on one backend as a JSON object other tools can read.
 import { choice, num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, startBackend } from "./common";
+import { helpText, type FlagTable } from "./flags";
 
-export const BENCH_HELP = `byol bench — kernels and a BYOL training step on every backend that works here
+/** `byol bench`'s flags. */
+export const BENCH_FLAGS = {
+  json: { type: "boolean", help: "print the table as JSON" },
+  quick: { type: "boolean", help: "fewer repetitions" },
+  step: { type: "string", choices: ["anchor", "default"], help: "instead: time the training step of one configuration, anchor (byol-pytorch's ResNet-18 w64, 28×28×3, batch 128) or default (DEFAULT_RUN), on --backend with --threads kernel threads; with --json one object {config, backend, build, threads, imagesPerSecond, phases: {augment, gradients, optimizer, ema, total} (median ms per step), load, cpu, node}" },
+  reps: { type: "string", value: "N", default: 5, help: "steps timed with --step, after one untimed" },
+  backend: { ...BACKEND_FLAGS.backend, help: `with --step: ${BACKEND_FLAGS.backend.help}` },
+  threads: { ...BACKEND_FLAGS.threads, help: `with --step: ${BACKEND_FLAGS.threads.help}` },
+} as const satisfies FlagTable;
 
-  --json            print the table as JSON
-  --quick           fewer repetitions
-  --step NAME       instead: time the training step of one configuration, anchor (byol-pytorch's
-                    ResNet-18 w64, 28×28×3, batch 128) or default (DEFAULT_RUN), on --backend
-                    with --threads kernel threads; with --json one object {config, backend, build,
-                    threads, imagesPerSecond, phases: {augment, gradients, optimizer, ema, total}
-                    (median ms per step), load, cpu, node}
-  --reps N          steps timed with --step (default 5, after one untimed)
-  --backend NAME    auto | wasm | cpu (with --step)
-  --threads N       byol-ts kernel threads on wasm (with --step; default: the cores, up to 4)`;
+export const BENCH_HELP = helpText("byol bench — kernels and a BYOL training step on every backend that works here", BENCH_FLAGS);
 
 /** Runs `byol bench`; returns the exit code. */
 export async function benchCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, { json: { type: "boolean" }, quick: { type: "boolean" }, step: { type: "string" }, reps: { type: "string" }, ...BACKEND_FLAGS });
+  const v = parse(argv, BENCH_FLAGS);
   if (v.help) {
     console.log(BENCH_HELP);
     return 0;
   }
-  const step = choice(v, "step", ["anchor", "default"] as const);
+  const step = choice(v, "step", BENCH_FLAGS.step.choices);
   // the suite measures every backend with its own repetitions: these flags would be ignored
   const stepOnly = ["reps", "backend", "threads"].filter((k) => v[k] !== undefined);
   if (!step && stepOnly.length) throw new UsageError(`${stepOnly.map((k) => `--${k} ${v[k]}`).join(", ")}: only with --step`);

@@ -1,7 +1,7 @@
 // What the subcommands share: backend set-up with a one-line report and a learner rebuilt from a
 // checkpoint.
 import { availableParallelism } from "node:os";
-import { setBackend, type BackendInfo, type BackendName } from "../backend";
+import { BACKEND_NAMES, setBackend, type BackendInfo, type BackendName } from "../backend";
 import type { Learner } from "../learner";
 import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
 import { readCheckpointFile } from "../train/checkpoint-file";
@@ -9,20 +9,21 @@ import type { RunConfig } from "../train/config";
 import { buildLearner } from "../train/setup";
 import { choice, num } from "./args";
 
-export const BACKENDS: readonly BackendName[] = ["auto", "wasm", "webgl", "webgpu", "cpu"];
-
 /** Prints to stderr (stdout stays for results, e.g. `--json`). */
 export const say = (line: string): void => void process.stderr.write(line + "\n");
 
 /** Flags every command takes to choose where it computes. */
-export const BACKEND_FLAGS = { backend: { type: "string" }, threads: { type: "string" } } as const;
+export const BACKEND_FLAGS = {
+  backend: { type: "string", choices: BACKEND_NAMES, default: "auto", help: "where tfjs computes; auto: wasm with byol-ts' kernels in Node, else cpu" },
+  threads: { type: "string", value: "N", default: "the cores, up to 4", help: "threads for byol-ts' convolution kernels on wasm" },
+} as const;
 
 /** Helper threads beside the caller when --threads is not given: the cores, up to 4 in all. */
 const defaultThreads = () => Math.min(4, availableParallelism());
 
 /** The backend and kernel threads the flags name, checked (before any slow start). */
 export function backendFlags(v: Record<string, unknown>): { name: BackendName; kernelThreads: number } {
-  return { name: choice(v, "backend", BACKENDS) ?? "auto", kernelThreads: num(v, "threads", { min: 1, max: 64, integer: true }) ?? defaultThreads() };
+  return { name: choice(v, "backend", BACKEND_FLAGS.backend.choices) ?? "auto", kernelThreads: num(v, "threads", { min: 1, max: 64, integer: true }) ?? defaultThreads() };
 }
 
 /** Activates the backend of {@link backendFlags} (--threads for byol-ts' kernels on wasm) and says what runs. */

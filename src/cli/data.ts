@@ -3,10 +3,12 @@
 // the data has labels (the IDX files' own split, or a seeded 20% of a class-folder tree).
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { heldOutSplit, subset } from "../data/batches";
+import { heldOutSplit, imageBytes, subset } from "../data/batches";
+import { diskSubset, type DiskImages } from "../data/disk-images";
 import { loadFashionMnist } from "../data/fashion-mnist";
-import { loadImageFolder, type ImagePrep } from "../data/image-folder";
+import { loadImageFolder, openImageFolder, type ImagePrep } from "../data/image-folder";
 import type { ImageSet, LabelledImageSet } from "../data/types";
+import { deriveSeed } from "../util/random";
 import type { RunConfig } from "../train/config";
 import { say } from "./common";
 
@@ -15,6 +17,8 @@ export const IMAGE_CACHE = "images.cache";
 
 /** Share of a labelled folder held out as evaluation queries. */
 const HELD_OUT = 0.2;
+// The sample of a streamed folder that evaluation reads draws from its own stream of the seed.
+const EVAL_SAMPLE_STREAM = 0x45564c;
 
 /** A run's images. */
 export interface RunData {
@@ -25,6 +29,11 @@ export interface RunData {
   /** Image folders: the file of each image of `train`, and how a file became network input. */
   files?: string[];
   prep?: ImagePrep;
+  /**
+   * A folder whose decoded images exceed `memoryBytes`: training reads them from the run's image
+   * cache; `train` (and `split`, `files`) then hold a seeded sample that fits, for evaluation.
+   */
+  stream?: DiskImages;
 }
 
 /** Options of {@link loadRunData}. */
@@ -40,6 +49,8 @@ export interface LoadDataOptions {
   channels?: 1 | 3;
   /** The run directory: a folder's decoded images are cached there for the next command. */
   runDir?: string;
+  /** With `runDir`: a folder whose decoded images take more bytes than this is streamed from its cache. */
+  memoryBytes?: number;
 }
 
 const isIdxName = (name: string) => /-idx\d-ubyte(\.gz)?$/.test(name);
@@ -66,17 +77,33 @@ export async function loadRunData(config: RunConfig, options: LoadDataOptions): 
     say(`data: Fashion-MNIST, ${train.n} training images, ${test.n} test images`);
     return { train, split: { train, test } };
   }
-  const set = loadImageFolder(source.path!, {
+  const folderOptions = {
     size: options.size, channels: options.channels ?? "auto", fit: source.fit, limit: options.limit || undefined, seed: config.seed,
-    onWarning: (message) => say(`warning: ${message}`), cache: options.runDir && join(options.runDir, IMAGE_CACHE),
-  });
+    onWarning: (message: string) => say(`warning: ${message}`), cache: options.runDir && join(options.runDir, IMAGE_CACHE),
+  } as const;
+  const { cache } = folderOptions;
+  const loaded = cache && options.memoryBytes !== undefined ? openImageFolder(source.path!, { ...folderOptions, cache, memoryBytes: options.memoryBytes }) : loadImageFolder(source.path!, folderOptions);
+  const stream = "read" in loaded ? loaded : undefined;
+  const set = "read" in loaded ? evaluationSample(loaded, options.memoryBytes!, config.seed) : loaded;
   const shape = `${set.height}×${set.width}×${set.channels}`;
-  const folder = { train: set, files: set.files, prep: { height: set.height, width: set.width, channels: set.channels as 1 | 3, fit: source.fit } };
+  const folder = { train: set, files: set.files, stream, prep: { height: set.height, width: set.width, channels: set.channels as 1 | 3, fit: source.fit } };
+  // a streamed folder: what it holds, then the sample evaluation reads
+  const what = stream ? `evaluation: a sample of ${set.n} images` : `data: ${set.n} images (${shape})`;
+  if (stream) {
+    const mib = (stream.n * imageBytes(stream)) / 2 ** 20;
+    say(`data: ${stream.n} images (${shape}) from ${source.path}, ${mib.toFixed(1)} MiB decoded, above --cache-mb ${+(options.memoryBytes! / 2 ** 20).toFixed(2)}: training streams them from ${cache}`);
+  }
   if (!set.labels || set.n < 2) {
-    say(`data: ${set.n} images (${shape}) from ${source.path}, unlabelled`);
+    say(`${what}${stream ? "" : ` from ${source.path}`}, unlabelled`);
     return folder;
   }
   const parts = heldOutSplit(set.n, Math.max(1, Math.round(HELD_OUT * set.n)), config.seed);
-  say(`data: ${set.n} images (${shape}) in ${set.classes.length} classes from ${source.path}; evaluation: ${parts.train.length} bank, ${parts.heldOut.length} held out`);
+  say(`${what} in ${set.classes.length} classes${stream ? ":" : ` from ${source.path}; evaluation:`} ${parts.train.length} bank, ${parts.heldOut.length} held out`);
   return { ...folder, split: { train: subset(set, parts.train) as LabelledImageSet, test: subset(set, parts.heldOut) as LabelledImageSet } };
+}
+
+/** A seeded sample of a streamed set, read into memory: as many images as `memoryBytes` holds (at least 2). */
+function evaluationSample(stream: DiskImages, memoryBytes: number, seed: number): ImageSet & { files: string[] } {
+  const n = Math.min(stream.n, Math.max(2, Math.floor(memoryBytes / imageBytes(stream))));
+  return diskSubset(stream, heldOutSplit(stream.n, n, deriveSeed(seed, EVAL_SAMPLE_STREAM)).heldOut);
 }

@@ -11,27 +11,28 @@ import { writeEmbeddingView } from "../view/embedding-view";
 import { choice, num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { loadRunData } from "./data";
+import { helpText, type FlagTable } from "./flags";
 import { normalizationOf } from "../train/setup";
 
-export const EMBED_HELP = `byol embed — write the online representation of images, projected to a few dimensions
+/** `byol embed`'s flags. */
+export const EMBED_FLAGS = {
+  checkpoint: { type: "string", value: "DIR", help: "run directory (or its checkpoint.safetensors)" },
+  out: { type: "string", value: "FILE", help: ".csv, .json or .npy (labels and class names go to CSV/JSON)" },
+  html: { type: "string", value: "FILE", help: "also (or only) a self-contained 3-D view: rotate, point at images, click for neighbours" },
+  dims: { type: "string", value: "K", default: 3, help: "output dimensions; 0 writes the full representation" },
+  projection: { type: "string", choices: ["pca", "umap"], default: "pca", help: "the projection (UMAP on many points takes minutes)" },
+  method: { type: "string", value: "NAME", help: "the old name of --projection: refused (--method names byol train's method)" },
+  split: { type: "string", choices: ["test", "train"], default: "test", help: "IDX data: the file to embed; an image folder is embedded whole" },
+  limit: { type: "string", value: "N", help: "a random sample of N images (fixed by the run's seed)" },
+  data: { type: "string", value: "PATH", default: "the run's own data", help: "IDX files or a folder of images" },
+  ...BACKEND_FLAGS,
+} as const satisfies FlagTable;
 
-  --checkpoint DIR   run directory (or its checkpoint.safetensors)
-  --out FILE         .csv, .json or .npy (labels and class names go to CSV/JSON)
-  --html FILE        also (or only) a self-contained 3-D view: rotate, point at images, click for neighbours
-  --dims K           output dimensions (default 3); 0 writes the full representation
-  --projection NAME  pca | umap (default pca; UMAP on many points takes minutes)
-  --split NAME       IDX data: test | train (default test); an image folder is embedded whole
-  --limit N          a random sample of N images (fixed by the run's seed)
-  --data PATH        IDX files or a folder of images (default: the run's own data)
-  --backend NAME     auto | wasm | cpu
-  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)`;
+export const EMBED_HELP = helpText("byol embed — write the online representation of images, projected to a few dimensions", EMBED_FLAGS);
 
 /** Runs `byol embed`; returns the exit code. */
 export async function embedCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, {
-    checkpoint: { type: "string" }, out: { type: "string" }, html: { type: "string" }, dims: { type: "string" }, projection: { type: "string" }, method: { type: "string" },
-    split: { type: "string" }, limit: { type: "string" }, data: { type: "string" }, ...BACKEND_FLAGS,
-  });
+  const v = parse(argv, EMBED_FLAGS);
   if (v.help) {
     console.log(EMBED_HELP);
     return 0;
@@ -45,9 +46,9 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const dims = num(v, "dims", { min: 0, integer: true }) ?? 3;
   // --method was this flag's name before it named the training method (byol train --method)
   if (v.method !== undefined) throw new UsageError(`--method ${v.method}: the projection is --projection pca|umap (--method names byol train's method)`);
-  const method = choice(v, "projection", ["pca", "umap"] as const) ?? "pca";
+  const method = choice(v, "projection", EMBED_FLAGS.projection.choices) ?? "pca";
   if (html !== undefined && dims !== 3) throw new UsageError(`--html draws 3-D: --dims must be 3, got ${dims}`);
-  const split = choice(v, "split", ["test", "train"] as const) ?? "test";
+  const split = choice(v, "split", EMBED_FLAGS.split.choices) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
   await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);

@@ -14,22 +14,24 @@ import { zStd } from "../eval/zstd";
 import { num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { loadRunData, type RunData } from "./data";
+import { helpText, type FlagTable } from "./flags";
 import { normalizationOf } from "../train/setup";
 
-export const EVAL_HELP = `byol eval — score a checkpoint's online encoder: kNN and linear-probe accuracy with labels
-(Fashion-MNIST's test file, or a seeded 20% of a class-folder tree), else z-std and effective rank
+/** `byol eval`'s flags. */
+export const EVAL_FLAGS = {
+  checkpoint: { type: "string", value: "DIR", help: "run directory (or its checkpoint.safetensors)" },
+  data: { type: "string", value: "PATH", default: "the run's own data", help: "IDX files or a folder of images" },
+  limit: { type: "string", value: "N", help: "IDX: the first N training and test images; a folder: a seeded sample of N files" },
+  "no-linear": { type: "boolean", help: "kNN only (the probe takes minutes on 60k images)" },
+  tap: { type: "string", value: "NAME", default: "the run's representation", help: "the representation to score: a layer of the encoder (every encoder has its global pool as avgpool) or gridG (the last feature map pooled to G×G)" },
+  ...BACKEND_FLAGS,
+  json: { type: "boolean", help: 'print one JSON object: {"knn", "linear"} (fractions), or {"zStd", "effectiveRank"} for unlabelled images' },
+} as const satisfies FlagTable;
 
-  --checkpoint DIR   run directory (or its checkpoint.safetensors)
-  --data PATH        IDX files or a folder of images (default: the run's own data)
-  --limit N          IDX: the first N training and test images; a folder: a seeded sample of N files
-  --no-linear        kNN only (the probe takes minutes on 60k images)
-  --tap NAME         the representation to score: a layer of the encoder (every encoder has its
-                     global pool as avgpool) or gridG (the last feature map pooled to G×G);
-                     default the run's representation
-  --backend NAME     auto | wasm | cpu
-  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
-  --json             print one JSON object: {"knn", "linear"} (fractions), or {"zStd", "effectiveRank"}
-                     for unlabelled images`;
+export const EVAL_HELP = helpText(
+  "byol eval — score a checkpoint's online encoder: kNN and linear-probe accuracy with labels\n(Fashion-MNIST's test file, or a seeded 20% of a class-folder tree), else z-std and effective rank",
+  EVAL_FLAGS,
+);
 
 /** What an evaluation found: accuracies (fractions) with labels, spread without. */
 export type Evaluation = { knn: number; linear?: number; linearTrain?: number } | { zStd: number; effectiveRank: number };
@@ -104,10 +106,7 @@ function jsonOf(e: Evaluation): Record<string, number> {
 
 /** Runs `byol eval`; returns the exit code. */
 export async function evalCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, {
-    checkpoint: { type: "string" }, data: { type: "string" }, limit: { type: "string" }, "no-linear": { type: "boolean" }, tap: { type: "string" },
-    ...BACKEND_FLAGS, json: { type: "boolean" },
-  });
+  const v = parse(argv, EVAL_FLAGS);
   if (v.help) {
     console.log(EVAL_HELP);
     return 0;

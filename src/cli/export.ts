@@ -12,18 +12,18 @@ import { representationOf, type RunConfig } from "../train/config";
 import { normalizationOf } from "../train/setup";
 import { choice, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
+import { helpText, type FlagTable } from "./flags";
 
-export const EXPORT_HELP = `byol export — write a checkpoint's online encoder for programs without byol-ts
+/** `byol export`'s flags. */
+export const EXPORT_FLAGS = {
+  checkpoint: { type: "string", value: "DIR", help: "run directory (or its checkpoint.safetensors)" },
+  format: { type: "string", choices: ["tfjs", "torchvision"], help: "tfjs: a folder (model.json + weights) for tf.loadLayersModel whose output is the run's representation, for NHWC images normalized as in training; torchvision: a .safetensors state dict with torchvision's names (docs/export.md shows how PyTorch loads it); the tfjs export runs its model once, as a check" },
+  out: { type: "string", value: "PATH", help: "the folder (tfjs) or .safetensors file (torchvision) to write" },
+  overwrite: { type: "boolean", help: "replace --out if it exists" },
+  ...BACKEND_FLAGS,
+} as const satisfies FlagTable;
 
-  --checkpoint DIR   run directory (or its checkpoint.safetensors)
-  --format NAME      tfjs: a folder (model.json + weights) for tf.loadLayersModel whose output is
-                       the run's representation, for NHWC images normalized as in training;
-                     torchvision: a .safetensors state dict with torchvision's names
-                       (docs/export.md shows how PyTorch loads it)
-  --out PATH         the folder (tfjs) or .safetensors file (torchvision) to write
-  --overwrite        replace --out if it exists
-  --backend NAME     auto | wasm | cpu (the tfjs export runs its model once, as a check)
-  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)`;
+export const EXPORT_HELP = helpText("byol export — write a checkpoint's online encoder for programs without byol-ts", EXPORT_FLAGS);
 
 /** The exported model may differ from byol-ts' representation by float rounding only. */
 const TOLERANCE = 1e-5;
@@ -78,13 +78,13 @@ function exportTorchvision(encoder: tf.LayersModel, config: RunConfig, step: num
 
 /** Runs `byol export`; returns the exit code. */
 export async function exportCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, { checkpoint: { type: "string" }, format: { type: "string" }, out: { type: "string" }, overwrite: { type: "boolean" }, ...BACKEND_FLAGS });
+  const v = parse(argv, EXPORT_FLAGS);
   if (v.help) {
     console.log(EXPORT_HELP);
     return 0;
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
-  const format = choice(v, "format", ["tfjs", "torchvision"] as const);
+  const format = choice(v, "format", EXPORT_FLAGS.format.choices);
   if (!format) throw new UsageError("--format is required: tfjs or torchvision");
   const out = v.out as string | undefined;
   if (!out) throw new UsageError(`--out is required: the ${format === "tfjs" ? "folder" : ".safetensors file"} to write`);

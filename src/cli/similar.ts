@@ -8,20 +8,23 @@ import { normalizationOf } from "../train/setup";
 import { num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { loadRunData } from "./data";
+import { helpText, type FlagTable } from "./flags";
 
-export const SIMILAR_HELP = `byol similar — the images of a folder most similar to a query image (cosine on the representation)
+/** `byol similar`'s flags. */
+export const SIMILAR_FLAGS = {
+  checkpoint: { type: "string", value: "DIR", help: "run directory (or its checkpoint.safetensors)" },
+  query: { type: "string", value: "IMG", help: "the PNG or JPEG to match, in the folder or not (itself is never a result)" },
+  data: { type: "string", value: "DIR", default: "the run's own", help: "the folder of images to search" },
+  k: { type: "string", value: "N", default: 10, help: "results" },
+  ...BACKEND_FLAGS,
+  json: { type: "boolean", help: 'print {"query": path, "results": [{"path", "similarity"}, …]}' },
+} as const satisfies FlagTable;
 
-  --checkpoint DIR   run directory (or its checkpoint.safetensors)
-  --query IMG        the PNG or JPEG to match, in the folder or not (itself is never a result)
-  --data DIR         the folder of images to search (default: the run's own)
-  --k N              results (default 10)
-  --backend NAME     auto | wasm | cpu
-  --threads N        threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
-  --json             print {"query": path, "results": [{"path", "similarity"}, …]}`;
+export const SIMILAR_HELP = helpText("byol similar — the images of a folder most similar to a query image (cosine on the representation)", SIMILAR_FLAGS);
 
 /** Runs `byol similar`; returns the exit code. */
 export async function similarCommand(argv: string[]): Promise<number> {
-  const v = parse(argv, { checkpoint: { type: "string" }, data: { type: "string" }, query: { type: "string" }, k: { type: "string" }, ...BACKEND_FLAGS, json: { type: "boolean" } });
+  const v = parse(argv, SIMILAR_FLAGS);
   if (v.help) {
     console.log(SIMILAR_HELP);
     return 0;

@@ -6,85 +6,75 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Learner, MethodName } from "../learner";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
-import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
-import { DEFAULT_RUN, methodOf, representationOf, type EncoderArch, type RunConfig } from "../train/config";
+import { DEFAULT_RUN, methodOf, representationOf, type RunConfig } from "../train/config";
 import { buildLearner, createTrainer, evaluateKnn, METHODS, normalizationOf, representationFits } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
 import { dataSource, loadRunData } from "./data";
 import { evaluate, printEvaluation } from "./evaluate";
+import { helpText, type FlagTable } from "./flags";
+import { initEncoder, readInitWeights } from "./init-from";
 
-export const TRAIN_HELP = `byol train — train BYOL on Fashion-MNIST or your images (labels are used only to report accuracy)
+/** MiB of decoded images held in memory by default (a larger folder streams from disk). */
+const DEFAULT_CACHE_MB = 4096;
 
-  --method NAME          byol | simsiam | vicreg (default byol): BYOL, BYOL without the target's
-                         moving average (SimSiam), or VICReg (Bardes et al. 2022; no predictor, the
-                         projector is its expander)
-  --data PATH            a folder with IDX files (default: Fashion-MNIST from BYOL_DATA, the user
-                         cache, Debian's dataset-fashion-mnist, then a download), or a folder of PNG
-                         and JPEG images, optionally in one sub-folder per class (labels for evaluation
-                         only; 20% of them, seeded, are the evaluation queries)
-  --image-size S         image folders: side the images are resized to (area averaging when
-                         shrinking; default their own if all equal, else 64)
-  --channels 1|3         image folders: grey or RGB (default: grey when every image is grey)
-  --fit crop|pad         image folders: make images square by their centre crop or by black padding
-                         (default crop)
-  --steps N | --epochs N | --minutes M
-                         run length (default ${DEFAULT_RUN.totalSteps} steps); with --minutes the step count is
-                         fixed after timing the first steps, so the τ and LR schedules span the run
-  --batch B              images per step (default ${DEFAULT_RUN.batchSize})
-  --backend NAME         auto | wasm | cpu (default auto: wasm with byol-ts kernels in Node)
-  --threads N            threads for byol-ts' convolution kernels on wasm (default: the cores, up to 4)
-  --seed S               fixes initialization, data order and augmentation (default 0)
-  --out DIR              run directory: checkpoint.safetensors, results.json (default runs/byol)
-  --resume               continue the run in --out exactly where its checkpoint stopped
-  --overwrite            start afresh even if --out holds a checkpoint (replaced at the first save)
-  --arch NAME            resnet18 | resnet34 | resnet50 | small-cnn (default ${DEFAULT_RUN.encoder.arch})
-  --width W              base width of the encoder (default ${DEFAULT_RUN.encoder.width})
-  --depth N              small-cnn: convolutions per downsampled stage (default ${DEFAULT_RUN.encoder.depth ?? 1})
-  --stem NAME            cifar | imagenet (default cifar: 3×3 stride-1 first conv, no max-pool)
-  --zero-init-residual   ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)
-  --tap NAME             the layer the projector reads: avgpool (the global pool) or gridG (the last
-                         feature map pooled to G×G) (default ${DEFAULT_RUN.tap})
-  --representation NAME  the representation evaluation, embed and export use, if not the --tap
-                         (default ${DEFAULT_RUN.representation ?? "the tap"}; with --tap alone: the tap)
-  --lr X                 peak learning rate (default ${DEFAULT_RUN.learningRate}), with --warmup N steps (default ${DEFAULT_RUN.warmupSteps})
-  --predictor-lr X       byol, simsiam: the predictor's learning rate as a multiple of --lr (default ${DEFAULT_RUN.predictorLrScale ?? 1})
-  --tau X                byol: τ_base of the target's moving average (default ${DEFAULT_RUN.tauBase}, cosine to 1)
-  --augment NAME         paper | byol-pytorch (default paper), --crop-min X (default ${DEFAULT_RUN.augment.cropScale[0]})
-  --limit N              train on the first N IDX training images, or a seeded sample of N files
-  --eval-every N         kNN monitor every N steps (default: 10 times per run; 0: only before and after)
-  --log-every N          without a terminal, print a progress line every N steps (default: --eval-every,
-                         or 10 times per run)
-  --checkpoint-every N   checkpoint every N steps (default 100; also at the end and on Ctrl-C)
-  --final NAME           final evaluation: full (kNN and linear probe on all 60k/10k; z-std and
-                         effective rank without labels), knn (full kNN), monitor (the monitor's
-                         subset), none (default full)
-  --config FILE          JSON with any of these flags as keys; flags on the command line win
-  --quiet                no progress bar`;
+/** `byol train`'s flags (its --config file's keys). */
+export const TRAIN_FLAGS = {
+  method: { type: "string", choices: METHODS, default: "byol", help: "BYOL, BYOL without the target's moving average (SimSiam), or VICReg (Bardes et al. 2022; no predictor, the projector is its expander)" },
+  data: { type: "string", value: "PATH", help: "a folder with IDX files (default: Fashion-MNIST from BYOL_DATA, the user cache, Debian's dataset-fashion-mnist, then a download), or a folder of PNG and JPEG images, optionally in one sub-folder per class (labels for evaluation only; 20% of them, seeded, are the evaluation queries)" },
+  "image-size": { type: "string", value: "S", default: "their own if all equal, else 64", help: "image folders: side the images are resized to (area averaging when shrinking)" },
+  channels: { type: "string", choices: ["1", "3"], default: "grey when every image is grey", help: "image folders: grey or RGB" },
+  fit: { type: "string", choices: ["crop", "pad"], default: "crop", help: "image folders: make images square by their centre crop or by black padding" },
+  "cache-mb": { type: "string", value: "M", default: DEFAULT_CACHE_MB, help: "image folders: memory for the decoded images; a larger set is decoded into the run's images.cache and training streams it from there (evaluation reads a sample that fits)" },
+  steps: { type: "string", value: "N", default: DEFAULT_RUN.totalSteps, help: "run length in steps; give one of --steps, --epochs, --minutes" },
+  epochs: { type: "string", value: "N", help: "run length in passes over the training images" },
+  minutes: { type: "string", value: "M", help: "run length in minutes: the step count is fixed after timing the first steps, so the τ and LR schedules span the run" },
+  batch: { type: "string", value: "B", default: DEFAULT_RUN.batchSize, help: "images per step" },
+  ...BACKEND_FLAGS,
+  seed: { type: "string", value: "S", default: DEFAULT_RUN.seed, help: "fixes initialization, data order and augmentation" },
+  out: { type: "string", value: "DIR", default: "runs/byol", help: "run directory: checkpoint.safetensors, results.json" },
+  resume: { type: "boolean", help: "continue the run in --out exactly where its checkpoint stopped" },
+  overwrite: { type: "boolean", help: "start afresh even if --out holds a checkpoint (replaced at the first save)" },
+  arch: { type: "string", choices: ["resnet18", "resnet34", "resnet50", "small-cnn"], default: DEFAULT_RUN.encoder.arch, help: "the encoder" },
+  width: { type: "string", value: "W", default: DEFAULT_RUN.encoder.width, help: "base width of the encoder" },
+  depth: { type: "string", value: "N", default: DEFAULT_RUN.encoder.depth ?? 1, help: "small-cnn: convolutions per downsampled stage" },
+  stem: { type: "string", choices: ["cifar", "imagenet"], default: DEFAULT_RUN.encoder.stem, help: "ResNets: cifar is a 3×3 stride-1 first conv without max-pool, imagenet torchvision's 7×7 stride-2 conv and max-pool" },
+  "zero-init-residual": { type: "boolean", help: "ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)" },
+  "init-from": { type: "string", value: "FILE", help: "start the encoder (and the target, a copy) from a .safetensors state dict with torchvision's names: byol export --format torchvision, a torchvision ResNet (its fc is ignored), byol-pytorch's online_encoder.net; --arch, --width, --stem and the channels must match it" },
+  tap: { type: "string", value: "NAME", default: DEFAULT_RUN.tap, help: "the layer the projector reads: avgpool (the global pool) or gridG (the last feature map pooled to G×G)" },
+  representation: { type: "string", value: "NAME", default: `${DEFAULT_RUN.representation ?? "the tap"}; with --tap alone: the tap`, help: "the representation evaluation, embed and export use, if not the --tap" },
+  lr: { type: "string", value: "X", default: DEFAULT_RUN.learningRate, help: "peak learning rate" },
+  "predictor-lr": { type: "string", value: "X", default: DEFAULT_RUN.predictorLrScale ?? 1, help: "byol, simsiam: the predictor's learning rate as a multiple of --lr" },
+  warmup: { type: "string", value: "N", default: DEFAULT_RUN.warmupSteps, help: "steps of linear learning-rate warm-up" },
+  tau: { type: "string", value: "X", default: DEFAULT_RUN.tauBase, help: "byol: τ_base of the target's moving average (cosine to 1)" },
+  augment: { type: "string", choices: ["paper", "byol-pytorch"], default: DEFAULT_RUN.augment.preset, help: "the augmentation preset" },
+  "crop-min": { type: "string", value: "X", default: DEFAULT_RUN.augment.cropScale[0], help: "smallest share of the image area a random crop keeps" },
+  limit: { type: "string", value: "N", help: "train on the first N IDX training images, or a seeded sample of N files" },
+  "eval-every": { type: "string", value: "N", default: "10 times per run", help: "kNN monitor every N steps (0: only before and after)" },
+  "log-every": { type: "string", value: "N", default: "--eval-every, or 10 times per run", help: "without a terminal, print a progress line every N steps" },
+  "checkpoint-every": { type: "string", value: "N", default: 100, help: "checkpoint every N steps (also at the end and on Ctrl-C)" },
+  final: { type: "string", choices: ["full", "knn", "monitor", "none"], default: "full", help: "final evaluation: full (kNN and linear probe on all 60k/10k; z-std and effective rank without labels), knn (full kNN), monitor (the monitor's subset), none" },
+  config: { type: "string", value: "FILE", help: "JSON with any of these flags as keys; flags on the command line win" },
+  quiet: { type: "boolean", help: "no progress bar" },
+} as const satisfies FlagTable;
 
-const FLAGS = {
-  method: { type: "string" }, data: { type: "string" }, "image-size": { type: "string" }, channels: { type: "string" }, fit: { type: "string" }, steps: { type: "string" }, epochs: { type: "string" }, minutes: { type: "string" },
-  ...BACKEND_FLAGS, batch: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
-  resume: { type: "boolean" }, overwrite: { type: "boolean" }, arch: { type: "string" }, width: { type: "string" }, depth: { type: "string" }, stem: { type: "string" },
-  "zero-init-residual": { type: "boolean" }, tap: { type: "string" }, representation: { type: "string" }, lr: { type: "string" }, "predictor-lr": { type: "string" }, warmup: { type: "string" }, tau: { type: "string" }, augment: { type: "string" },
-  "crop-min": { type: "string" }, limit: { type: "string" }, "eval-every": { type: "string" }, "log-every": { type: "string" },
-  "checkpoint-every": { type: "string" }, final: { type: "string" }, config: { type: "string" }, quiet: { type: "boolean" },
-} as const;
+export const TRAIN_HELP = helpText("byol train — train BYOL on Fashion-MNIST or your images (labels are used only to report accuracy)", TRAIN_FLAGS);
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["method", "steps", "epochs", "minutes", "batch", "seed", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
+const RUN_FLAGS = ["method", "steps", "epochs", "minutes", "batch", "seed", "init-from", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
 /** A new run's --image-size and --channels (image folders only; absent = the data's own). */
 function folderShape(v: Values, data: NonNullable<RunConfig["data"]>): { size?: number; channels?: 1 | 3 } {
   const size = num(v, "image-size", { min: 8, max: 1024, integer: true });
-  const channels = choice(v, "channels", ["1", "3"] as const);
-  const given = ["image-size", "channels", "fit"].filter((k) => v[k] !== undefined);
+  const channels = choice(v, "channels", TRAIN_FLAGS.channels.choices);
+  const given = ["image-size", "channels", "fit", "cache-mb"].filter((k) => v[k] !== undefined);
   if (data.format === "idx" && given.length) {
     throw new UsageError(`${given.map((k) => `--${k} ${v[k]}`).join(", ")}: for image folders only; ${data.path ?? "Fashion-MNIST"} is IDX data, used at its own size`);
   }
@@ -95,7 +85,7 @@ function folderShape(v: Values, data: NonNullable<RunConfig["data"]>): { size?: 
 function configFlags(file: Record<string, unknown>, path: string): Values {
   const out: Values = {};
   for (const [key, x] of Object.entries(file)) {
-    const flag = FLAGS[key as keyof typeof FLAGS];
+    const flag = TRAIN_FLAGS[key as keyof typeof TRAIN_FLAGS];
     if (!flag || key === "config") throw new UsageError(`--config ${path}: unknown key ${JSON.stringify(key)}`);
     const fits = flag.type === "boolean" ? typeof x === "boolean" : typeof x === "string" || typeof x === "number";
     if (!fits) throw new UsageError(`--config ${path}: "${key}" must be ${flag.type === "boolean" ? "true or false" : "a number or string"}, got ${JSON.stringify(x)}`);
@@ -118,9 +108,9 @@ function runConfigFrom(v: Values): RunConfig {
     method,
     useMomentum: method === "byol",
     encoder: {
-      arch: choice(v, "arch", ["resnet18", "resnet34", "resnet50", "small-cnn"] as EncoderArch[]) ?? d.encoder.arch,
+      arch: choice(v, "arch", TRAIN_FLAGS.arch.choices) ?? d.encoder.arch,
       width: num(v, "width", { min: 1, max: 512, integer: true }) ?? d.encoder.width,
-      stem: choice(v, "stem", ["cifar", "imagenet"] as const) ?? d.encoder.stem,
+      stem: choice(v, "stem", TRAIN_FLAGS.stem.choices) ?? d.encoder.stem,
       ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
       ...(v.depth !== undefined ? { depth: num(v, "depth", { min: 1, max: 16, integer: true }) } : {}),
     },
@@ -133,11 +123,11 @@ function runConfigFrom(v: Values): RunConfig {
     batchSize: num(v, "batch", { min: 2, max: 8192, integer: true }) ?? d.batchSize,
     seed: num(v, "seed", { min: 0, max: 0xffffffff, integer: true }) ?? d.seed, // the generators take 32 bits
     augment: {
-      preset: choice(v, "augment", ["paper", "byol-pytorch"] as const) ?? d.augment.preset,
+      preset: choice(v, "augment", TRAIN_FLAGS.augment.choices) ?? d.augment.preset,
       cropScale: [cropMin ?? d.augment.cropScale[0], 1],
     },
     limit: num(v, "limit", { min: 0, integer: true }) ?? d.limit,
-    data: dataSource(v.data as string | undefined, choice(v, "fit", ["crop", "pad"] as const) ?? "crop"),
+    data: dataSource(v.data as string | undefined, choice(v, "fit", TRAIN_FLAGS.fit.choices) ?? "crop"),
   };
 }
 
@@ -149,7 +139,7 @@ function headsOf(config: RunConfig, tapSize: number): string {
 
 /** Runs `byol train`; returns the exit code. */
 export async function train(argv: string[]): Promise<number> {
-  const cli = parse(argv, FLAGS);
+  const cli = parse(argv, TRAIN_FLAGS);
   if (cli.help) {
     console.log(TRAIN_HELP);
     return 0;
@@ -165,6 +155,7 @@ export async function train(argv: string[]): Promise<number> {
   if (v.resume && given.length) throw new UsageError(`--resume continues the run recorded in ${checkpointPath(out)}; drop ${given.map((k) => "--" + k).join(", ")}`);
   const shape = v.resume ? {} : folderShape(v, dataSource(v.data as string | undefined, "crop"));
   const fresh = v.resume ? undefined : runConfigFrom(v);
+  const init = fresh && v["init-from"] !== undefined ? readInitWeights(v["init-from"] as string) : undefined;
   const steps = v.resume ? undefined : num(v, "steps", { min: 1, integer: true });
   const epochs = v.resume ? undefined : num(v, "epochs", { min: 0.01 });
   const minutes = v.resume ? undefined : num(v, "minutes", { min: 0.1 });
@@ -174,7 +165,8 @@ export async function train(argv: string[]): Promise<number> {
     log: num(v, "log-every", { min: 1, integer: true }),
     checkpoint: num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100,
   };
-  const finalMode = choice(v, "final", ["full", "knn", "monitor", "none"] as const) ?? "full";
+  const finalMode = choice(v, "final", TRAIN_FLAGS.final.choices) ?? "full";
+  const memoryBytes = (num(v, "cache-mb", { min: 0.01 }) ?? DEFAULT_CACHE_MB) * 2 ** 20;
   if (fresh && existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
   const lock = lockRunDir(out);
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
@@ -202,9 +194,9 @@ export async function train(argv: string[]): Promise<number> {
     config = fresh;
   }
   const dataset = await loadRunData(config, v.resume
-    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out }
-    : { limit: config.limit, ...shape, runDir: out });
-  const data: ImageSet = dataset.train;
+    ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out, memoryBytes }
+    : { limit: config.limit, ...shape, runDir: out, memoryBytes });
+  const data = dataset.stream ?? dataset.train;
   if (!resumed) {
     // the networks take the images as loaded: a folder's size and channels may come from its files
     config.imageSize = data.height;
@@ -216,6 +208,7 @@ export async function train(argv: string[]): Promise<number> {
     }
   }
   const learner = resumed ?? (await buildLearner(config));
+  if (init) say(initEncoder(learner, init, config));
   if (position && position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
     throw new Error(`${checkpointPath(out)}: checkpoint metadata is corrupted (info.position batch ${position.batch} is past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch)`);
   }

@@ -1,12 +1,14 @@
 // Node: a folder of PNG/JPEG images, made square and resized to one size, optionally labelled by
-// class sub-folders.
-import { readdirSync, realpathSync, statSync } from "node:fs";
+// class sub-folders — in memory, or, when larger than memory may hold, in its cache file.
+import { readdirSync, realpathSync, rmSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
-import { heldOutSplit } from "./batches";
+import { heldOutSplit, imageBytes } from "./batches";
 import { decodeImageFile, MAX_IMAGE_PIXELS, readImageFileHeader } from "./decode-image";
 import { fitSquare, type SquareFit } from "./fit-square";
-import { imageCacheKey, readImageCache, writeImageCache, type CachedImages } from "./image-cache";
+import type { DiskImages } from "./disk-images";
+import { imageCacheKey, openImageCache, readImageCache, writeImageCache, writeImageCacheFrom, type CachedOnDisk } from "./image-cache";
 import type { ImageHeader } from "./image-header";
+import { fileSink, memorySink } from "./image-sink";
 import { checkChannels, parseSize, rgbaInto } from "./rgba";
 import type { ImageSet } from "./types";
 import { deriveSeed } from "../util/random";
@@ -148,8 +150,15 @@ export function imageFileInto(file: string, prep: ImagePrep, out: Uint8Array): v
   rgbaInto(prep.fit ? fitSquare(img, prep.fit) : img, prep.channels, prep.height, prep.width, out, file);
 }
 
-/** Reads the headers of `picked`, then decodes the usable files into one set (bad files: see `onWarning`). */
-function decodeImages(root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions): ImageFolderSet {
+/** A decoded set whose pixels went to a file, back to back (see {@link fileSink}). */
+type DecodedToFile = Omit<DiskImages, "path" | "offset" | "read"> & { pixels: string };
+
+/**
+ * Reads the headers of `picked`, then decodes the usable files into one set (bad files: see
+ * `onWarning`) — in memory, or, when it would take more than `memoryBytes`, into the file
+ * `pixels`.
+ */
+function decodeImages(root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions, toDisk?: { memoryBytes: number; pixels: string }): ImageFolderSet | DecodedToFile {
   const { fit, onWarning, maxPixels = MAX_IMAGE_PIXELS } = options;
   let firstFault: string | undefined;
   const fault = (e: unknown) => {
@@ -175,62 +184,74 @@ function decodeImages(root: string, picked: { file: string; label: number }[], c
   const channels = options.channels === "auto" ? (readable.every((r) => r.header.grey) ? 1 : 3) : (options.channels ?? 3);
 
   const size = height * width * channels;
-  if (readable.length * size > MAX_SET_BYTES) {
+  const streamed = toDisk !== undefined && readable.length * size > toDisk.memoryBytes;
+  if (!streamed && readable.length * size > MAX_SET_BYTES) {
     const gb = (readable.length * size / 2 ** 30).toFixed(1);
     throw new Error(`${root}: ${readable.length} images at ${height}×${width}×${channels} need ${gb} GiB decoded, above the ${MAX_SET_BYTES / 2 ** 30} GiB limit; give a smaller size (byol train --image-size) or a limit`);
   }
-  const images = new Uint8Array(readable.length * size);
+  const memory = streamed ? undefined : memorySink(readable.length, size);
+  const file = streamed ? fileSink(toDisk.pixels, size) : undefined;
+  const sink = (memory ?? file)!;
   const kept: typeof readable = [];
-  for (const r of readable) {
-    try {
-      imageFileInto(r.file, { height, width, channels, fit, maxPixels }, images.subarray(kept.length * size, (kept.length + 1) * size));
-      kept.push(r);
-    } catch (err) {
-      fault(err);
+  try {
+    for (const r of readable) {
+      try {
+        imageFileInto(r.file, { height, width, channels, fit, maxPixels }, sink.slot());
+        sink.keep();
+        kept.push(r);
+      } catch (err) {
+        fault(err);
+      }
     }
+  } finally {
+    file?.close();
   }
   if (kept.length === 0) throw noneUsable();
-  return {
-    images: kept.length < readable.length ? images.slice(0, kept.length * size) : images,
-    labels: classes.length ? Uint8Array.from(kept, (e) => e.label) : undefined,
-    n: kept.length,
-    height,
-    width,
-    channels,
-    classes,
-    files: kept.map((e) => e.file),
-  };
+  const set = { labels: classes.length ? Uint8Array.from(kept, (e) => e.label) : undefined, n: kept.length, height, width, channels, classes, files: kept.map((e) => e.file) };
+  if (!memory) return { ...set, pixels: toDisk!.pixels };
+  return { ...set, images: kept.length < readable.length ? memory.images.slice(0, kept.length * size) : memory.images };
 }
 
 /**
  * {@link decodeImages} through the cache file `cache`: read back when it holds the same files and
  * options, and the size and channels asked for (or, when they are left to the files, was made so
- * too); else decoded and stored.
+ * too); else decoded and stored. A set above `memoryBytes` decoded stays in the cache file, read
+ * from there image by image.
  */
-function decodeCached(cache: string, root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions): ImageFolderSet {
+function decodeCached(cache: string, root: string, picked: { file: string; label: number }[], classes: string[], options: ImageFolderOptions, memoryBytes = Infinity): ImageFolderSet | DiskImages {
   const { onWarning, size, channels = 3, fit, maxPixels = MAX_IMAGE_PIXELS } = options;
   const key = imageCacheKey(picked.map((e) => e.file), { labels: picked.map((e) => e.label), classes, fit, maxPixels });
   const auto = { size: size === undefined, channels: channels === "auto" };
-  const matches = ({ set, auto: made }: CachedImages) =>
+  const matches = ({ set, auto: made }: CachedOnDisk) =>
     (auto.size ? made.size : parseSize(size!, "loadImageFolder").join() === [set.height, set.width].join()) &&
     (auto.channels ? made.channels : channels === set.channels);
   try {
-    const hit = readImageCache(cache, key);
+    const hit = openImageCache(cache, key);
     if (hit && matches(hit)) {
       for (const m of hit.skipped) onWarning?.(m);
-      return hit.set;
+      return hit.set.n * imageBytes(hit.set) > memoryBytes ? hit.set : readImageCache(cache, key)!.set;
     }
   } catch (e) {
     onWarning?.(`${(e as Error).message}; decoding the images again`);
   }
   const skipped: string[] = [];
-  const set = decodeImages(root, picked, classes, { ...options, onWarning: onWarning && ((m) => (skipped.push(m), onWarning(m))) });
+  const pixels = `${cache}.${process.pid}.pixels.tmp`;
   try {
-    writeImageCache(cache, key, { set, skipped, auto });
-  } catch (e) {
-    onWarning?.(`image cache not written: ${(e as Error).message}`);
+    const set = decodeImages(root, picked, classes, { ...options, onWarning: onWarning && ((m) => (skipped.push(m), onWarning(m))) }, { memoryBytes, pixels });
+    if ("images" in set) {
+      try {
+        writeImageCache(cache, key, { set, skipped, auto });
+      } catch (e) {
+        onWarning?.(`image cache not written: ${(e as Error).message}`);
+      }
+      return set;
+    }
+    // too large for memory: the cache is where training reads it, so failing to write it is an error
+    writeImageCacheFrom(cache, key, { set, skipped, auto }, pixels);
+    return openImageCache(cache, key)!.set;
+  } finally {
+    rmSync(pixels, { force: true });
   }
-  return set;
 }
 
 /**
@@ -243,6 +264,24 @@ function decodeCached(cache: string, root: string, picked: { file: string; label
  * error naming it; a bad file throws or, with `onWarning`, is reported and skipped.
  */
 export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolderSet {
+  const { root, picked, classes } = pickImages(dir, options);
+  // without a memory limit every set is decoded into memory
+  return (options.cache ? decodeCached(options.cache, root, picked, classes, options) : decodeImages(root, picked, classes, options)) as ImageFolderSet;
+}
+
+/**
+ * {@link loadImageFolder} for sets that may not fit in memory: a set whose decoded images take more
+ * than `memoryBytes` is decoded into `cache` piece by piece and returned as {@link DiskImages},
+ * read from there image by image; a smaller one is returned in memory. The cache is then required:
+ * failing to write it is an error.
+ */
+export function openImageFolder(dir: string, options: ImageFolderOptions & { cache: string; memoryBytes: number }): ImageFolderSet | DiskImages {
+  const { root, picked, classes } = pickImages(dir, options);
+  return decodeCached(options.cache, root, picked, classes, options, options.memoryBytes);
+}
+
+/** The files {@link loadImageFolder} decodes, after checking its options. */
+function pickImages(dir: string, options: ImageFolderOptions): { root: string; picked: { file: string; label: number }[]; classes: string[] } {
   const root = resolve(dir);
   if (options.size !== undefined) parseSize(options.size, "loadImageFolder");
   if (options.channels !== "auto") checkChannels(options.channels ?? 3, "loadImageFolder");
@@ -253,5 +292,5 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
   const picked = options.limit === undefined || options.limit >= all.length
     ? all
     : Array.from(heldOutSplit(all.length, options.limit, deriveSeed(options.seed ?? 0, SAMPLE_STREAM)).heldOut, (i) => all[i]);
-  return options.cache ? decodeCached(options.cache, root, picked, classes, options) : decodeImages(root, picked, classes, options);
+  return { root, picked, classes };
 }

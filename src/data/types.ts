@@ -20,3 +20,12 @@ export interface ImageSet {
 export interface LabelledImageSet extends ImageSet {
   labels: Uint8Array;
 }
+
+/**
+ * An image set whose pixels are read on demand (e.g. from a file larger than memory): an
+ * {@link ImageSet}'s shape and labels, and the images at given indices.
+ */
+export interface StreamedImageSet extends Omit<ImageSet, "images"> {
+  /** Reads the images at `indices` into `out` (NHWC, in the order of `indices`) and returns it. */
+  read(indices: ArrayLike<number>, out: Uint8Array): Uint8Array;
+}

@@ -11,19 +11,25 @@ export type WriteStage = "partial" | "written" | "synced" | "renamed";
 /** Called at each stage (a test hook: see `checkpoint-file.ts`). */
 export type StageHook = (stage: WriteStage) => void;
 
-function writeDurably(path: string, content: Uint8Array, hook?: StageHook): void {
+/** Writes a new file at `path` with `write` (given its descriptor), then syncs it; `hook` sees the stages. */
+function writeDurably(path: string, write: (fd: number) => void, hook?: StageHook): void {
   const fd = openSync(path, "w");
   try {
-    const half = hook ? content.length >> 1 : content.length;
-    for (let off = 0; off < content.length; ) {
-      off += writeSync(fd, content, off, (off < half ? half : content.length) - off);
-      if (off === half && off < content.length) hook?.("partial");
-    }
+    write(fd);
     hook?.("written");
     fsyncSync(fd);
     hook?.("synced");
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Writes all of `content` at the descriptor's position; `hook` sees the half-way point. */
+export function writeAll(fd: number, content: Uint8Array, hook?: StageHook): void {
+  const half = hook ? content.length >> 1 : content.length;
+  for (let off = 0; off < content.length; ) {
+    off += writeSync(fd, content, off, (off < half ? half : content.length) - off);
+    if (off === half && off < content.length) hook?.("partial");
   }
 }
 
@@ -41,10 +47,19 @@ function syncFolder(path: string): void {
  * folder. `what` names the content in errors; `hook` sees each stage.
  */
 export function writeAtomic(path: string, content: Uint8Array | string, what = "file", hook?: StageHook): void {
+  const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+  writeAtomicWith(path, (fd) => writeAll(fd, bytes, hook), what, hook);
+}
+
+/**
+ * {@link writeAtomic} for content written piece by piece: `write` fills the temporary file through
+ * its descriptor (e.g. `writeSync(fd, chunk)`), so the content never needs to be in memory at once.
+ */
+export function writeAtomicWith(path: string, write: (fd: number) => void, what = "file", hook?: StageHook): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeDurably(tmp, typeof content === "string" ? new TextEncoder().encode(content) : content, hook);
+    writeDurably(tmp, write, hook);
     renameSync(tmp, path);
     hook?.("renamed");
     syncFolder(path);

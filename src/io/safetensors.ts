@@ -14,7 +14,8 @@ export interface SafeTensor {
 }
 
 const ITEM_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
-const MAX_HEADER = 100 * 1024 * 1024;
+/** Longest header read (JSON bytes): a longer one is refused as corrupt. */
+export const MAX_HEADER = 100 * 1024 * 1024;
 
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -62,31 +63,49 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+/** Where a tensor lies in a file, from its header. */
+export interface SafeTensorEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte offsets from the start of the file. */
+  begin: number;
+  end: number;
+}
+
+/** A file's header: its tensors' places, its metadata, and where the data starts. */
+export interface SafetensorsHeader {
+  entries: Record<string, SafeTensorEntry>;
+  metadata: Record<string, string>;
+  dataStart: number;
+}
+
 /**
- * Parses safetensors bytes, validating the header against the data. `source` names the file in
- * errors.
+ * Parses the header at the start of `head` (the first bytes of a file, the 8-byte length and the
+ * JSON at least), validating it against a file of `fileLength` bytes. `source` names the file in
+ * errors. A file's header can be read without its data.
  */
-export function parseSafetensors(bytes: Uint8Array, source = "safetensors data"): SafetensorsFile {
+export function parseSafetensorsHeader(head: Uint8Array, fileLength: number, source = "safetensors data"): SafetensorsHeader {
   const fail = (why: string): never => {
     throw new Error(`${source}: not a valid safetensors file: ${why}`);
   };
-  if (!(bytes instanceof Uint8Array)) fail("expected a Uint8Array of the file's bytes");
-  if (bytes.length < 8) fail(`${bytes.length} bytes is shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!(head instanceof Uint8Array)) fail("expected a Uint8Array of the file's bytes");
+  if (fileLength < 8 || head.length < 8) fail(`${fileLength} bytes is shorter than the 8-byte header length`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen < 2 || headerLen > MAX_HEADER || 8 + headerLen > bytes.length) {
-    fail(`header length ${headerLen} does not fit a file of ${bytes.length} bytes`);
+  if (headerLen < 2 || headerLen > MAX_HEADER || 8 + headerLen > fileLength) {
+    fail(`header length ${headerLen} does not fit a file of ${fileLength} bytes`);
   }
+  if (8 + headerLen > head.length) fail(`the header's ${headerLen} bytes were not all read`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(8, 8 + headerLen)));
   } catch (e) {
     return fail(`header is not JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) fail("header is not a JSON object");
   const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
-  const tensors: Record<string, SafeTensor> = {};
+  const dataLen = fileLength - dataStart;
+  const entries: Record<string, SafeTensorEntry> = {};
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") {
@@ -105,8 +124,19 @@ export function parseSafetensors(bytes: Uint8Array, source = "safetensors data")
     const n = product(shape);
     if (offs[1] - offs[0] !== n * ITEM_BYTES[dtype]) fail(`tensor '${name}' [${shape}] ${dtype} needs ${n * ITEM_BYTES[dtype]} bytes, its offsets span ${offs[1] - offs[0]}`);
     if (offs[1] > dataLen) fail(`tensor '${name}' ends at byte ${offs[1]} of a ${dataLen}-byte data section (truncated file?)`);
-    tensors[name] = { dtype, shape: [...shape], data: decode(dtype, bytes.subarray(dataStart + offs[0], dataStart + offs[1]), n) };
+    entries[name] = { dtype, shape: [...shape], begin: dataStart + offs[0], end: dataStart + offs[1] };
   }
+  return { entries, metadata, dataStart };
+}
+
+/**
+ * Parses safetensors bytes, validating the header against the data. `source` names the file in
+ * errors.
+ */
+export function parseSafetensors(bytes: Uint8Array, source = "safetensors data"): SafetensorsFile {
+  const { entries, metadata } = parseSafetensorsHeader(bytes, bytes?.length ?? 0, source);
+  const tensors: Record<string, SafeTensor> = {};
+  for (const [name, e] of Object.entries(entries)) tensors[name] = { dtype: e.dtype, shape: e.shape, data: decode(e.dtype, bytes.subarray(e.begin, e.end), product(e.shape)) };
   return { tensors, metadata };
 }
 
@@ -132,11 +162,35 @@ function dtypeOf(data: SafeTensorInput["data"]): SafetensorsDtype {
   return "F32";
 }
 
+/** A tensor's place in a file to be written: its dtype, shape and byte length (data follows in order). */
+export interface SafeTensorLayout {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  byteLength: number;
+}
+
+/** The 8-byte length and padded JSON header of a file whose tensors' data follow in `layout`'s order. */
+export function safetensorsHeader(layout: Record<string, SafeTensorLayout>, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  let off = 0;
+  for (const [name, t] of Object.entries(layout)) {
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.byteLength] };
+    off += t.byteLength;
+  }
+  if (metadata) header.__metadata__ = metadata;
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - ((new TextEncoder().encode(json).length) % 8)) % 8);
+  const head = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + head.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  return out;
+}
+
 /** Serializes tensors (in insertion order) and optional string metadata to safetensors bytes. */
 export function writeSafetensors(tensors: Record<string, SafeTensorInput>, metadata?: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
+  const layout: Record<string, SafeTensorLayout> = {};
   const blobs: Uint8Array[] = [];
-  let off = 0;
   for (const [name, t] of Object.entries(tensors)) {
     const dtype = t.dtype ?? dtypeOf(t.data);
     if (dtype === "F16" || dtype === "BF16") throw new Error(`writeSafetensors: '${name}': writing ${dtype} is not supported; write F32`);
@@ -146,18 +200,13 @@ export function writeSafetensors(tensors: Record<string, SafeTensorInput>, metad
     if (Array.isArray(t.data)) blob = new Uint8Array(Float32Array.from(t.data).buffer);
     else blob = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
     if (blob.length !== n * ITEM_BYTES[dtype]) throw new Error(`writeSafetensors: '${name}' data does not match dtype ${dtype}`);
-    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + blob.length] };
+    layout[name] = { dtype, shape: t.shape, byteLength: blob.length };
     blobs.push(blob);
-    off += blob.length;
   }
-  if (metadata) header.__metadata__ = metadata;
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((new TextEncoder().encode(json).length) % 8)) % 8);
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
-  out.set(head, 8);
-  let p = 8 + head.length;
+  const head = safetensorsHeader(layout, metadata);
+  const out = new Uint8Array(head.length + blobs.reduce((a, b) => a + b.length, 0));
+  out.set(head, 0);
+  let p = head.length;
   for (const b of blobs) {
     out.set(b, p);
     p += b.length;

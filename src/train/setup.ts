@@ -7,12 +7,13 @@ import { BYOL } from "../byol";
 import type { Learner, MethodName } from "../learner";
 import { VICReg } from "../methods/vicreg";
 import type { BatchPosition } from "../data/batches";
-import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { ImageSet, LabelledImageSet, StreamedImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
 import { smallCnn } from "../nets/small-cnn";
 import { methodOf, representationOf, type RunConfig } from "./config";
+import { streamedViews } from "./streamed-views";
 import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
@@ -86,9 +87,10 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
  * data order and learning-rate schedule, from `position` (a checkpoint's) or the start.
  * `trainer.dispose()` frees the augmenter.
  */
-export async function createTrainer(config: RunConfig, learner: Learner, data: ImageSet, position?: BatchPosition): Promise<Trainer> {
-  const views = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
-  views.setImages(data.images, data);
+export async function createTrainer(config: RunConfig, learner: Learner, data: ImageSet | StreamedImageSet, position?: BatchPosition): Promise<Trainer> {
+  const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
+  // a streamed set is read batch by batch; one in memory is handed to the augmenter whole
+  const views = "images" in data ? (augmenter.setImages(data.images, data), augmenter) : streamedViews(augmenter, data);
   const learningRate = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
   return new Trainer({ learner, data, views, batchSize: config.batchSize, seed: config.seed, learningRate, position });
 }

@@ -16,8 +16,8 @@ export interface ViewSource {
 /** Options of {@link Trainer}. */
 export interface TrainerOptions {
   learner: Learner;
-  /** Training images; their labels, if any, are never read. */
-  data: ImageSet;
+  /** Training images (their number and channels: the views come from `views`); labels are never read. */
+  data: Pick<ImageSet, "n" | "channels">;
   views: ViewSource;
   batchSize: number;
   /** Seed of the data order. */
