@@ -1,13 +1,14 @@
-// The BYOL training step in headless Chromium (the demo page on WebGL and WASM) next to Node's
+// The BYOL training step in headless Chromium (the demo page on WebGPU, WebGL and WASM) next to Node's
 // backends, same config, same data, same step (augmentation, forward, backward, optimizer, EMA,
 // loss read back). Time per step is the median after warm-up steps.
 //
-//   npm run bench:browser -- [--setups node-wasm,wasm,wasm-threads,webgl,node-cpu] [--width 16] [--size 28]
-//                            [--batch 32] [--encoder small-cnn] [--steps 8] [--warmup 2]
+//   npm run bench:browser -- [--setups node-wasm,wasm,wasm-threads,webgl,webgpu,node-cpu] [--width 16] [--size 28]
+//                            [--batch 32] [--hidden 512] [--projection 128] [--encoder small-cnn] [--steps 8] [--warmup 2]
 //
 // node-cpu (tfjs' plain-JS backend) takes many seconds a step: ask for it by name. Ratios are
-// against the first setup. WebGL in headless Chromium without a GPU runs on SwiftShader
-// (a CPU rasterizer): its numbers are a floor, a real GPU is far faster.
+// against the first setup. WebGL and WebGPU in headless Chromium without a GPU run on SwiftShader
+// (on the CPU): their numbers are a floor, a real GPU is far faster. WebGPU needs Chromium's
+// --enable-unsafe-webgpu on Linux (the harness passes it).
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { DemoOptions, DemoReport } from "../demo/main";
@@ -32,7 +33,7 @@ const steps = Number(arg("steps", "8"));
 const warmup = Number(arg("warmup", "2"));
 const config = {
   encoder: arg("encoder", "small-cnn") as DemoOptions["encoder"], width: Number(arg("width", "16")), imageSize: Number(arg("size", "28")),
-  batchSize: Number(arg("batch", "32")), projectionSize: 128, projectionHiddenSize: 512, learningRate: 2e-3, warmupSteps: 0, seed: 0,
+  batchSize: Number(arg("batch", "32")), projectionSize: Number(arg("projection", "128")), projectionHiddenSize: Number(arg("hidden", "512")), learningRate: 2e-3, warmupSteps: 0, seed: 0,
 };
 const TRAIN_IMAGES = 2000;
 
@@ -69,7 +70,7 @@ if (browserSetups.length) {
   const bundleDir = join(repoRoot, "build", "demo-bench");
   await buildDemo(join(bundleDir, "main.js"));
   const { server, url } = await startDemoServer({ port: 0, bundleDir });
-  const browser = await launchChromium();
+  const browser = await launchChromium({ webgpu: true });
   try {
     for (const backend of browserSetups) {
       const page = await browser.newPage();
@@ -77,7 +78,12 @@ if (browserSetups.length) {
       const options = { ...config, backend, steps: warmup + steps, evalEvery: 0, trainImages: TRAIN_IMAGES, testImages: 64, bankImages: 64 };
       const r = (await page.evaluate((o) => (window as unknown as { byolDemo: { run(o: unknown): Promise<DemoReport> } }).byolDemo.run(o), options)) as DemoReport;
       const times = r.milliseconds.slice(warmup);
-      const detail = `Chromium ${browser.version()}, ${r.backend.name}${r.backend.name === "wasm" ? ` ${r.backend.threads} thread(s)` : ""}${r.backend.name === "webgl" ? " (SwiftShader)" : ""}`;
+      // the adapter the page gets is the one its worker trained on
+      const adapter = await page.evaluate(async () => {
+        const a = await (navigator as { gpu?: { requestAdapter(): Promise<{ info: { vendor: string; architecture: string } } | null> } }).gpu?.requestAdapter();
+        return a ? `${a.info.vendor} ${a.info.architecture}` : "none";
+      });
+      const detail = `Chromium ${browser.version()}, ${r.backend.name}${r.backend.name === "wasm" ? ` ${r.backend.threads} thread(s)` : ""}${r.backend.name === "webgl" ? " (SwiftShader)" : ""}${r.backend.name === "webgpu" ? ` (adapter: ${adapter})` : ""}`;
       results.push({ setup: `browser-${backend}`, ms: median(times), detail });
       console.error(`browser-${backend}: ${median(times).toFixed(0)} ms/step`);
       await page.close();
