@@ -63,6 +63,15 @@ window.runWebgpu = async () => {
   const leaked = tf.memory().numTensors - before;
   const strip = ({ weights, ...r }) => ({ ...r, grads: base64(r.grads) });
   return { adapter: { vendor: adapter.info.vendor, architecture: adapter.info.architecture }, cpu: strip(cpu), webgpu: strip(gpu), leaked };
+};
+// what 'auto' picks, next to what webgpu's synchronous read of a sum gives
+window.runAuto = async () => {
+  let syncSum = null;
+  if (await navigator.gpu?.requestAdapter()) {
+    await setBackend("webgpu");
+    syncSum = tf.ones([64]).sum().dataSync()[0];
+  }
+  return { syncSum, auto: (await setBackend("auto")).name };
 };`;
 
 type PageResult = Omit<FixtureGradients, "grads"> & { grads: string; float16Only: boolean | null; leaked: number };
@@ -163,5 +172,18 @@ describe("BYOL loss and gradients agree across backends", () => {
         await page.close();
       }
     }, 180_000);
+
+    it("'auto' takes webgpu only where its synchronous reads are right, else webgl", async () => {
+      const { page, errors } = await pageWithErrors(browser);
+      try {
+        await page.goto(`${origin}/index.html`);
+        const r = await page.evaluate(() => (window as unknown as { runAuto(): Promise<{ syncSum: number | null; auto: string }> }).runAuto());
+        console.log(`webgpu's synchronous sum of 64 ones: ${r.syncSum}; 'auto' chose ${r.auto}`); // SwiftShader here: 0
+        expect(r.auto).toBe(r.syncSum === 64 ? "webgpu" : "webgl");
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
   });
 });
