@@ -72,8 +72,8 @@ if (browserSetups.length) {
   const { server, url } = await startDemoServer({ port: 0, bundleDir });
   try {
     for (const backend of browserSetups) {
-      // a browser per setup: after WebGL, or a first WebGPU page, SwiftShader's WebGPU in the same
-      // browser failed to map buffers (createBuffer … mappedAtCreation) in the next one
+      // a browser per setup: after another WebGPU page in the same browser, SwiftShader's WebGPU
+      // gave no adapter or failed to map buffers (createBuffer … mappedAtCreation)
       const browser = await launchChromium({ webgpu: backend === "webgpu" });
       const page = await browser.newPage();
       await page.goto(url);
