@@ -98,7 +98,8 @@ if (browserSetups.length) {
 // The step without the demo, in a page: the learner's public pieces with the loss read
 // asynchronously — on SwiftShader, tfjs-webgpu's synchronous read (a canvas copy, which the demo's
 // step uses for its loss) returns zeros and soon breaks buffer mapping. Fixed views stand in for
-// the augmentation; the time ends when the target's updated weights are read back.
+// the augmentation; the encoder is the small CNN whatever --encoder says; the time ends when the
+// target's updated weights are read back.
 const pageEntry = `
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
