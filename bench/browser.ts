@@ -1,13 +1,14 @@
-// The BYOL training step in headless Chromium (the demo page on WebGL and WASM) next to Node's
+// The BYOL training step in headless Chromium (the demo page on WebGPU, WebGL and WASM) next to Node's
 // backends, same config, same data, same step (augmentation, forward, backward, optimizer, EMA,
 // loss read back). Time per step is the median after warm-up steps.
 //
-//   npm run bench:browser -- [--setups node-wasm,wasm,wasm-threads,webgl,node-cpu] [--width 16] [--size 28]
-//                            [--batch 32] [--encoder small-cnn] [--steps 8] [--warmup 2]
+//   npm run bench:browser -- [--setups node-wasm,wasm,wasm-threads,webgl,webgpu,page-wasm,page-webgl,page-webgpu,node-cpu] [--width 16] [--size 28]
+//                            [--batch 32] [--hidden 512] [--projection 128] [--encoder small-cnn] [--steps 8] [--warmup 2]
 //
 // node-cpu (tfjs' plain-JS backend) takes many seconds a step: ask for it by name. Ratios are
-// against the first setup. WebGL in headless Chromium without a GPU runs on SwiftShader
-// (a CPU rasterizer): its numbers are a floor, a real GPU is far faster.
+// against the first setup. WebGL and WebGPU in headless Chromium without a GPU run on SwiftShader
+// (on the CPU): their numbers are a floor, a real GPU is far faster. WebGPU needs Chromium's
+// --enable-unsafe-webgpu on Linux (the harness passes it).
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { DemoOptions, DemoReport } from "../demo/main";
@@ -20,7 +21,7 @@ import { batchStream, gatherImages } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { buildLearner, representationFits } from "../src/train/setup";
-import { launchChromium } from "../test/browser-harness";
+import { bundle, launchChromium, serveFiles } from "../test/browser-harness";
 import { repoRoot } from "../test/helpers";
 
 function arg(name: string, fallback: string): string {
@@ -32,7 +33,7 @@ const steps = Number(arg("steps", "8"));
 const warmup = Number(arg("warmup", "2"));
 const config = {
   encoder: arg("encoder", "small-cnn") as DemoOptions["encoder"], width: Number(arg("width", "16")), imageSize: Number(arg("size", "28")),
-  batchSize: Number(arg("batch", "32")), projectionSize: 128, projectionHiddenSize: 512, learningRate: 2e-3, warmupSteps: 0, seed: 0,
+  batchSize: Number(arg("batch", "32")), projectionSize: Number(arg("projection", "128")), projectionHiddenSize: Number(arg("hidden", "512")), learningRate: 2e-3, warmupSteps: 0, seed: 0,
 };
 const TRAIN_IMAGES = 2000;
 
@@ -64,26 +65,93 @@ for (const s of setups.filter((s) => s.startsWith("node-"))) {
   results.push({ setup: s, ms: median(times), detail: "Node 20" });
   console.error(`${s}: ${median(times).toFixed(0)} ms/step`);
 }
-const browserSetups = setups.filter((s) => !s.startsWith("node-"));
+const browserSetups = setups.filter((s) => !s.startsWith("node-") && !s.startsWith("page-"));
 if (browserSetups.length) {
   const bundleDir = join(repoRoot, "build", "demo-bench");
   await buildDemo(join(bundleDir, "main.js"));
   const { server, url } = await startDemoServer({ port: 0, bundleDir });
-  const browser = await launchChromium();
   try {
     for (const backend of browserSetups) {
+      // a browser per setup: after another WebGPU page in the same browser, SwiftShader's WebGPU
+      // gave no adapter or failed to map buffers (createBuffer … mappedAtCreation)
+      const browser = await launchChromium({ webgpu: backend === "webgpu" });
       const page = await browser.newPage();
       await page.goto(url);
       const options = { ...config, backend, steps: warmup + steps, evalEvery: 0, trainImages: TRAIN_IMAGES, testImages: 64, bankImages: 64 };
       const r = (await page.evaluate((o) => (window as unknown as { byolDemo: { run(o: unknown): Promise<DemoReport> } }).byolDemo.run(o), options)) as DemoReport;
       const times = r.milliseconds.slice(warmup);
-      const detail = `Chromium ${browser.version()}, ${r.backend.name}${r.backend.name === "wasm" ? ` ${r.backend.threads} thread(s)` : ""}${r.backend.name === "webgl" ? " (SwiftShader)" : ""}`;
+      // the adapter the page gets is the one its worker trained on
+      const adapter = await page.evaluate(async () => {
+        const a = await (navigator as { gpu?: { requestAdapter(): Promise<{ info: { vendor: string; architecture: string } } | null> } }).gpu?.requestAdapter();
+        return a ? `${a.info.vendor} ${a.info.architecture}` : "none";
+      });
+      const detail = `Chromium ${browser.version()}, ${r.backend.name}${r.backend.name === "wasm" ? ` ${r.backend.threads} thread(s)` : ""}${r.backend.name === "webgl" ? " (SwiftShader)" : ""}${r.backend.name === "webgpu" ? ` (adapter: ${adapter})` : ""}`;
       results.push({ setup: `browser-${backend}`, ms: median(times), detail });
       console.error(`browser-${backend}: ${median(times).toFixed(0)} ms/step`);
-      await page.close();
+      await browser.close();
     }
   } finally {
-    await browser.close();
+    server.close();
+  }
+}
+
+// The step without the demo, in a page: the learner's public pieces with the loss read
+// asynchronously — on SwiftShader, tfjs-webgpu's synchronous read (a canvas copy, which the demo's
+// step uses for its loss) returns zeros and soon breaks buffer mapping. Fixed views stand in for
+// the augmentation; the encoder is the small CNN whatever --encoder says; the time ends when the
+// target's updated weights are read back.
+const pageEntry = `
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
+import { setBackend } from "./src/backend";
+import { BYOL } from "./src/byol";
+import { smallCnn } from "./src/nets/small-cnn";
+window.timeSteps = async (backend, c, n) => {
+  setWasmPaths("/wasm/");
+  const info = await setBackend(backend);
+  const encoder = smallCnn({ inputSize: c.imageSize, channels: 1, width: c.width, seed: 0 });
+  const learner = await BYOL.create({ encoder, imageSize: c.imageSize, channels: 1, projectionSize: c.projectionSize, projectionHiddenSize: c.projectionHiddenSize, learningRate: c.learningRate, seed: 0 });
+  const shape = [c.batchSize, c.imageSize, c.imageSize, 1];
+  const views = [1, 2].map((k) => Float32Array.from({ length: c.batchSize * c.imageSize ** 2 }, (_, i) => ((i * 7919 * k) % 1000) / 1000));
+  const times = [], losses = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const [v1, v2] = views.map((v) => tf.tensor4d(v, shape));
+    const { loss, grads, monitors } = learner.computeGradients(v1, v2);
+    losses.push((await loss.data())[0]);
+    learner.applyGradients(grads);
+    learner.updateMovingAverage();
+    tf.dispose([v1, v2, loss, monitors, ...grads]);
+    await learner.networks.target.encoder.weights[0].read().data();
+    times.push(performance.now() - t0);
+  }
+  learner.dispose();
+  encoder.dispose();
+  const adapter = backend === "webgpu" ? (await navigator.gpu.requestAdapter()).info : null;
+  return { times, losses, threads: info.threads, adapter: adapter && adapter.vendor + " " + adapter.architecture };
+};`;
+const pageSetups = setups.filter((s) => s.startsWith("page-"));
+if (pageSetups.length) {
+  const { server, origin } = await serveFiles({
+    "/index.html": { body: '<link rel="icon" href="data:,"><script src="/page.js"></script>', type: "text/html" },
+    "/page.js": { body: await bundle(pageEntry), type: "text/javascript" },
+  });
+  try {
+    for (const setup of pageSetups) {
+      const backend = setup.slice(5);
+      const browser = await launchChromium({ webgpu: backend === "webgpu" });
+      const page = await browser.newPage();
+      await page.goto(`${origin}/index.html`);
+      type PageSteps = { times: number[]; losses: number[]; threads: number; adapter: string | null };
+      const r = await page.evaluate(([b, c, n]) => (window as unknown as { timeSteps(...a: unknown[]): Promise<PageSteps> }).timeSteps(b, c, n), [backend, config, warmup + steps] as const);
+      const times = r.times.slice(warmup);
+      const detail = `Chromium ${browser.version()}, page, ${backend}${backend === "wasm" ? ` ${r.threads} thread(s)` : ""}${backend === "webgl" ? " (SwiftShader)" : ""}${r.adapter ? ` (adapter: ${r.adapter})` : ""}; losses ${r.losses[0].toFixed(3)} → ${r.losses[r.losses.length - 1].toFixed(3)}`;
+      results.push({ setup, ms: median(times), detail });
+      console.error(`${setup}: ${median(times).toFixed(0)} ms/step`);
+      await browser.close();
+    }
+  } finally {
     server.close();
   }
 }

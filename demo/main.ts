@@ -163,5 +163,18 @@ $("config").addEventListener("submit", (e) => {
 const stop = () => trainer?.worker.stop().catch(() => undefined); // nothing to stop is fine
 $("stop").addEventListener("click", () => void stop());
 
+/**
+ * WebGPU is offered where the browser gives an adapter (the worker asks the same GPU); Chromium on
+ * Linux, for one, has none without a flag. The option starts disabled until the answer comes.
+ */
+async function offerWebgpu(): Promise<void> {
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  const option = $<HTMLFormElement>("config").querySelector<HTMLOptionElement>('option[value="webgpu"]')!;
+  option.disabled = !adapter;
+  option.textContent = adapter ? "webgpu" : "webgpu (no adapter in this browser)";
+}
+void offerWebgpu();
+
 /** The page's programmatic handle. */
 (window as unknown as { byolDemo: unknown }).byolDemo = { run, stop };

@@ -108,9 +108,20 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
 }
 
 /**
+ * tfjs-webgpu reads synchronously through a canvas copy, which some devices get wrong (SwiftShader
+ * reads a reduction back as zeros); byol-ts' step reads its loss that way.
+ */
+function syncReadWorks(): boolean {
+  const sum = tf.tidy(() => tf.ones([64]).sum());
+  const ok = sum.dataSync()[0] === 64;
+  sum.dispose();
+  return ok;
+}
+
+/**
  * Chooses the tfjs backend and returns what runs. In Node `'auto'` is wasm (with byol-ts'
- * kernels); in browsers it tries WebGPU, then WebGL, then wasm, then cpu. A backend that cannot
- * start throws an error naming it.
+ * kernels); in browsers it tries WebGPU (where its synchronous reads are right), then WebGL, then
+ * wasm, then cpu. A backend that cannot start throws an error naming it.
  */
 export async function setBackend(name: BackendName = "auto", options: SetBackendOptions = {}): Promise<BackendInfo> {
   if (!BACKEND_NAMES.includes(name)) throw new Error(`byol-ts setBackend: unknown backend ${JSON.stringify(name)}; use one of ${BACKEND_NAMES.join(", ")}`);
@@ -120,7 +131,9 @@ export async function setBackend(name: BackendName = "auto", options: SetBackend
   for (const candidate of order) {
     if (!(await available(candidate).catch(() => false))) continue;
     try {
-      return await activate(candidate, options);
+      const info = await activate(candidate, options);
+      if (candidate !== "webgpu" || syncReadWorks()) return info;
+      failures.push("byol-ts setBackend: 'webgpu' reads synchronously wrong values here (tfjs-webgpu's canvas read-back)");
     } catch (e) {
       failures.push((e as Error).message);
     }

@@ -14,9 +14,14 @@ export const hasChromium = existsSync(CHROMIUM);
 const WASM_DIR = join(repoRoot, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist");
 const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
 
-/** Headless Chromium; no --disable-gpu, so WebGL runs on SwiftShader where there is no GPU. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
+/**
+ * Headless Chromium; no --disable-gpu, so WebGL runs on SwiftShader where there is no GPU. With
+ * `webgpu`, WebGPU too (Linux Chromium ships it behind a flag; SwiftShader gives the adapter here),
+ * on pages served from 127.0.0.1 (a secure context).
+ */
+export function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
+  const args = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update"];
+  return chromium.launch({ executablePath: CHROMIUM, args: options.webgpu ? [...args, "--enable-unsafe-webgpu"] : args });
 }
 
 /** A new page whose console errors and uncaught exceptions are collected in `errors`. */

@@ -1,6 +1,7 @@
 // Cross-backend parity: the PyTorch step fixture's weights and views give the same BYOL loss and
 // gradients on cpu (Node, the reference), wasm (Node and Chromium) and webgl (Chromium, SwiftShader).
 // The encoder is a small CNN (see parity-learner.ts: the fixture's ResNet-18 is too slow on cpu).
+// webgpu (Chromium, SwiftShader) is checked on a tiny learner against cpu in the same page.
 import * as tf from "@tensorflow/tfjs";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
@@ -18,17 +19,27 @@ import { encoderWeightBytes, fixtureGradients, worstGradientError, type FixtureG
  * - webgl vs cpu: float32 textures, but GPU arithmetic (fused multiply-add, shader exp/sqrt, other
  *   reduction trees, the tfjs-ops loss) that real GPUs do less exactly than SwiftShader → 1e-3
  *   [1.9e-5 / 4.7e-6 on SwiftShader].
+ * - webgpu vs cpu (a tiny learner, both in the page: small CNN width 4, 16×16×1, batch 6, heads
+ *   32 → 16; the fixture's 28×28×3 net is slow on WebGPU's SwiftShader): float32 storage buffers,
+ *   the GPU arithmetic above in WGSL → 1e-3 [1.9e-5 / 3.2e-6 on SwiftShader; the loss identical].
  * On float16-only render targets (some mobile GPUs) 1e-3 is out of reach (10-bit mantissa): the demo
  * reports it (WEBGL_RENDER_FLOAT32_ENABLED false); the last test forces float16 textures to check the
  * detection and measure the loss of precision.
  */
-const TOLERANCE = { wasm: 1e-4, webgl: 1e-3 } as const;
+const TOLERANCE = { wasm: 1e-4, webgl: 1e-3, webgpu: 1e-3 } as const;
 
 const entry = `
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
 import { setBackend } from "./src/backend";
-import { fixtureGradients } from "./test/parity-learner";
+import { fixtureGradients, tinyGradients } from "./test/parity-learner";
+const base64 = (f32) => {
+  const u8 = new Uint8Array(f32.buffer);
+  let s = "";
+  for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+  return btoa(s);
+};
 window.run = async (backend, forceF16) => {
   setWasmPaths("/wasm/");
   if (forceF16) tf.env().set("WEBGL_FORCE_F16_TEXTURES", true);
@@ -38,13 +49,33 @@ window.run = async (backend, forceF16) => {
   const before = tf.memory().numTensors;
   const r = await fixtureGradients(bytes, encoder);
   const float16Only = backend === "webgl" ? !tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") : null;
-  const u8 = new Uint8Array(r.grads.buffer);
-  let s = "";
-  for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
-  return { ...r, grads: btoa(s), float16Only, leaked: tf.memory().numTensors - before };
+  return { ...r, grads: base64(r.grads), float16Only, leaked: tf.memory().numTensors - before };
+};
+// the tiny learner on cpu, then on webgpu with the same weights and views, in this page
+window.runWebgpu = async () => {
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) return null;
+  await setBackend("cpu");
+  const cpu = await tinyGradients();
+  await setBackend("webgpu");
+  const before = tf.memory().numTensors;
+  const gpu = await tinyGradients(cpu.weights);
+  const leaked = tf.memory().numTensors - before;
+  const strip = ({ weights, ...r }) => ({ ...r, grads: base64(r.grads) });
+  return { adapter: { vendor: adapter.info.vendor, architecture: adapter.info.architecture }, cpu: strip(cpu), webgpu: strip(gpu), leaked };
+};
+// what 'auto' picks, next to what webgpu's synchronous read of a sum gives
+window.runAuto = async () => {
+  let syncSum = null;
+  if (await navigator.gpu?.requestAdapter()) {
+    await setBackend("webgpu");
+    syncSum = tf.ones([64]).sum().dataSync()[0];
+  }
+  return { syncSum, auto: (await setBackend("auto")).name };
 };`;
 
 type PageResult = Omit<FixtureGradients, "grads"> & { grads: string; float16Only: boolean | null; leaked: number };
+type WebgpuPageResult = { adapter: { vendor: string; architecture: string }; cpu: Omit<FixtureGradients, "grads"> & { grads: string }; webgpu: Omit<FixtureGradients, "grads"> & { grads: string }; leaked: number };
 
 describe("BYOL loss and gradients agree across backends", () => {
   const bytes = new Uint8Array(readFileSync(fixturePath("byol-step.safetensors")));
@@ -75,7 +106,7 @@ describe("BYOL loss and gradients agree across backends", () => {
         "/byol-step.safetensors": { body: bytes, type: "application/octet-stream" },
         "/encoder.safetensors": { body: encoder, type: "application/octet-stream" },
       }));
-      browser = await launchChromium();
+      browser = await launchChromium({ webgpu: true });
     }, 120_000);
     afterAll(async () => {
       await browser?.close();
@@ -119,5 +150,40 @@ describe("BYOL loss and gradients agree across backends", () => {
       expect(worst.rel).toBeGreaterThan(TOLERANCE.webgl);
       expect(worst.rel).toBeLessThan(0.5);
     }, 180_000);
+
+    it(`webgpu in Chromium matches cpu in the same page within ${TOLERANCE.webgpu} (tiny learner)`, async (ctx) => {
+      const { page, errors } = await pageWithErrors(browser);
+      try {
+        await page.goto(`${origin}/index.html`);
+        const r = await page.evaluate(() => (window as unknown as { runWebgpu(): Promise<WebgpuPageResult | null> }).runWebgpu());
+        if (!r) return ctx.skip("no WebGPU adapter in this Chromium");
+        expect(errors).toEqual([]);
+        const [cpuHere, webgpu] = [r.cpu, r.webgpu].map((x) => ({ ...x, grads: new Float32Array(Uint8Array.from(Buffer.from(x.grads, "base64")).buffer) }));
+        expect([cpuHere.backend, webgpu.backend]).toEqual(["cpu", "webgpu"]);
+        expect(webgpu.names).toEqual(cpuHere.names);
+        expect(r.leaked).toBe(0);
+        const worst = worstGradientError(webgpu, cpuHere);
+        const real = worstGradientError(webgpu, cpuHere, { aboveFloorOnly: true });
+        const lossError = Math.abs(webgpu.loss - cpuHere.loss) / cpuHere.loss;
+        console.log(`webgpu (${r.adapter.vendor}/${r.adapter.architecture}): loss ${webgpu.loss} vs cpu ${cpuHere.loss} (rel. ${lossError.toExponential(2)}); worst gradient ${worst.name} ${worst.rel.toExponential(2)}, of the non-zero ones ${real.name} ${real.rel.toExponential(2)}`);
+        expect(lossError).toBeLessThan(TOLERANCE.webgpu);
+        expect(worst.rel).toBeLessThan(TOLERANCE.webgpu);
+      } finally {
+        await page.close();
+      }
+    }, 180_000);
+
+    it("'auto' takes webgpu only where its synchronous reads are right, else webgl", async () => {
+      const { page, errors } = await pageWithErrors(browser);
+      try {
+        await page.goto(`${origin}/index.html`);
+        const r = await page.evaluate(() => (window as unknown as { runAuto(): Promise<{ syncSum: number | null; auto: string }> }).runAuto());
+        console.log(`webgpu's synchronous sum of 64 ones: ${r.syncSum}; 'auto' chose ${r.auto}`); // SwiftShader here: 0
+        expect(r.auto).toBe(r.syncSum === 64 ? "webgpu" : "webgl");
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
   });
 });

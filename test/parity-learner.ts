@@ -89,3 +89,52 @@ export function worstGradientError(a: FixtureGradients, ref: FixtureGradients, o
     return rel > worst.rel ? { name: ref.names[i], rel } : worst;
   }, { name: "", rel: 0 });
 }
+
+/** The learner's networks in a fixed order, for copying every weight from one backend to another. */
+const allModels = (l: BYOL) => {
+  const n = l.networks;
+  return [n.online.encoder!, n.online.projector, n.predictor, n.target!.encoder, n.target!.projector];
+};
+
+/** Views of the tiny check: batch 6, 16×16×1, values in [0, 1) from a fixed LCG (no tfjs RNG involved). */
+function tinyViews(): [tf.Tensor4D, tf.Tensor4D] {
+  const n = 6 * 16 * 16;
+  let s = 12345;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return [0, 1].map(() => tf.tensor4d(Float32Array.from({ length: n }, next), [6, 16, 16, 1])) as [tf.Tensor4D, tf.Tensor4D];
+}
+
+/**
+ * Loss and gradients of a tiny BYOL learner (small CNN width 4 on 16×16×1, batch 6, heads 32 → 16)
+ * on whatever backend is active, with `weights` (every network's, from an earlier call's
+ * `weights`) when given, so two backends evaluate the same numbers; fresh seeded ones otherwise.
+ */
+export async function tinyGradients(weights?: Float32Array[]): Promise<FixtureGradients & { weights: Float32Array[] }> {
+  const learner = await BYOL.create({
+    encoder: smallCnn({ inputSize: 16, channels: 1, width: 4, seed: 3 }), imageSize: 16, channels: 1,
+    projectionSize: 16, projectionHiddenSize: 32, tauSchedule: "constant", seed: 3, optimizer: { name: "sgd", momentum: 0 },
+  });
+  const models = allModels(learner);
+  if (weights) {
+    let i = 0;
+    for (const m of models) {
+      const values = m.getWeights().map((w) => tf.tensor(weights[i++], w.shape));
+      m.setWeights(values);
+      tf.dispose(values);
+    }
+  }
+  const used = await Promise.all(models.flatMap((m) => m.getWeights().map((w) => w.data() as Promise<Float32Array>)));
+  const [v1, v2] = tinyViews();
+  const { loss, grads, monitors } = learner.computeGradients(v1, v2);
+  const gradValues = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
+  const out = {
+    backend: tf.getBackend(), loss: (await loss.data())[0], names: learner.parameters.map((p) => p.name),
+    sizes: gradValues.map((v) => v.length), grads: new Float32Array(gradValues.reduce((s, v) => s + v.length, 0)), weights: used,
+  };
+  gradValues.reduce((at, v) => (out.grads.set(v, at), at + v.length), 0);
+  tf.dispose([loss, ...grads, monitors, v1, v2]);
+  const encoder = learner.networks.online.encoder!;
+  learner.dispose();
+  encoder.dispose(); // the caller's encoder (made here): the learner leaves it alone
+  return out;
+}
