@@ -13,7 +13,7 @@ import { initEncoder, readInitWeights } from "../src/cli/init-from";
 import { train } from "../src/cli/train";
 import { parseSafetensors, writeSafetensors, type SafeTensor } from "../src/io/safetensors";
 import { exportTorchvisionWeights, loadTorchvisionWeights } from "../src/io/torchvision";
-import { serializeCheckpoint } from "../src/train/checkpoint";
+import { readCheckpointInfo, serializeCheckpoint } from "../src/train/checkpoint";
 import { writeCheckpointFile } from "../src/train/checkpoint-file";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { buildEncoder, buildLearner } from "../src/train/setup";
@@ -79,6 +79,7 @@ describe("byol train --init-from", () => {
     const want = buildEncoder(CONFIG);
     loadTorchvisionWeights(want, parseSafetensors(readFileSync(exported)).tensors);
     const { tensors } = parseSafetensors(readFileSync(join(out, "checkpoint.safetensors")));
+    expect((readCheckpointInfo(readFileSync(join(out, "checkpoint.safetensors")), out).config as RunConfig).initFrom).toBe(exported);
     for (const w of want.trainableWeights) {
       const name = w.originalName;
       expect(tensors[`online.encoder/${name}`].data, name).toEqual(w.read().dataSync());

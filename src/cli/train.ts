@@ -191,7 +191,7 @@ export async function train(argv: string[]): Promise<number> {
     elapsedBefore = elapsed;
     say(`resuming ${r.path} at step ${resumed.steps} of ${config.totalSteps}`);
   } else {
-    config = fresh;
+    config = init ? { ...fresh, initFrom: init.path } : fresh;
   }
   const dataset = await loadRunData(config, v.resume
     ? { path: v.data as string | undefined, limit: config.limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: out, memoryBytes }

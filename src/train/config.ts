@@ -57,6 +57,8 @@ export interface RunConfig {
    * `imageSize`. Absent in checkpoints from before image folders: Fashion-MNIST.
    */
   data?: { format: "idx" | "images"; path?: string; fit?: SquareFit };
+  /** The state dict the online encoder started from (`byol train --init-from`), if not its seed. */
+  initFrom?: string;
 }
 
 /**
