@@ -112,7 +112,7 @@ describe("byol export", () => {
     const outs = { cnn: join(dir, "cnn.safetensors"), resnet: join(dir, "resnet.safetensors") };
     const said = { cnn: "", resnet: "" };
     for (const [name, out] of Object.entries(outs)) said[name as keyof typeof outs] = await exportHere(["--checkpoint", ck(name), "--format", "torchvision", "--out", out]);
-    expect(said.cnn).toMatch(/load with SmallCnn\(width=4, channels=1, depth=1\) of docs\/export\.md, strict=True/);
+    expect(said.cnn).toMatch(/load with SmallCnn\(width=4, channels=1, depth=1, stages=2\) of docs\/export\.md, strict=True/);
     expect(said.resnet).toMatch(/load with ByolResNet\(depth=18, width=2, channels=3, stem="cifar"\) of docs\/export\.md, strict=True/);
     for (const [name, out] of Object.entries(outs)) {
       const { tensors, metadata } = parseSafetensorsFile(out);

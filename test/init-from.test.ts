@@ -105,7 +105,7 @@ describe("byol train --init-from", () => {
     const out = join(dir, "wider");
     const run = train([...TRAIN, "--width", "8", "--init-from", exported, "--out", out]);
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    await expect(run).rejects.toThrow(`--init-from ${exported} does not fit the run's encoder (small-cnn of width 8, 1 channel(s)); it was exported from a small-cnn of width 4, depth 1, 1 channel(s): `);
+    await expect(run).rejects.toThrow(`--init-from ${exported} does not fit the run's encoder (small-cnn of width 8, 1 channel(s)); it was exported from a small-cnn of width 4, depth 1, 2 stages, 1 channel(s): `);
     await expect(run).rejects.toThrow(/conv1\.weight: checkpoint \[4, 1, 3, 3\], model \[8, 1, 3, 3\]/);
     expect(() => readFileSync(join(out, "checkpoint.safetensors"))).toThrow(/ENOENT/);
   });

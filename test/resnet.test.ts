@@ -138,6 +138,16 @@ describe("smallCnn", () => {
     expect(m.outputs[0].shape).toEqual([null, 16]);
     expect(() => smallCnn({ inputSize: 28, depth: 0 })).toThrow(/smallCnn: depth must be a positive integer, got 0/);
   });
+
+  it("stages sets how many times the side halves and the channels double (28 → 4 px with 3)", () => {
+    const m = smallCnn({ inputSize: 28, channels: 1, width: 4, stages: 3 });
+    const convs = m.layers.filter((l) => /^conv\d+$/.test(l.name));
+    expect(convs.map((l) => [l.name, (l.outputShape as number[]).slice(1)])).toEqual([
+      ["conv1", [28, 28, 4]], ["conv2", [14, 14, 8]], ["conv3", [7, 7, 16]], ["conv4", [4, 4, 32]],
+    ]);
+    expect(m.outputs[0].shape).toEqual([null, 32]);
+    expect(() => smallCnn({ inputSize: 28, stages: 1.5 })).toThrow(/smallCnn: stages must be a positive integer, got 1.5/);
+  });
 });
 
 describe("representation tap", () => {

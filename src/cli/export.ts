@@ -54,8 +54,8 @@ async function exportTfjs(encoder: tf.LayersModel, config: RunConfig, step: numb
 
 /** What loads a torchvision export: torchvision's own ResNet when the encoder is one, else the module in docs/export.md. */
 function torchModule(config: RunConfig): string {
-  const { arch, width, stem, depth } = config.encoder;
-  if (arch === "small-cnn") return `SmallCnn(width=${width}, channels=${config.channels}, depth=${depth ?? 1}) of docs/export.md`;
+  const { arch, width, stem, depth, stages } = config.encoder;
+  if (arch === "small-cnn") return `SmallCnn(width=${width}, channels=${config.channels}, depth=${depth ?? 1}, stages=${stages ?? 2}) of docs/export.md`;
   if (stem === "imagenet" && width === 64 && config.channels === 3) return `torchvision.models.${arch}() with fc = nn.Identity()`;
   return `ByolResNet(depth=${arch.slice("resnet".length)}, width=${width}, channels=${config.channels}, stem="${stem}") of docs/export.md`;
 }

@@ -38,8 +38,8 @@ export function readInitWeights(path: string): InitWeights {
 /** What the file says it was exported from (`byol export` records it), to explain a mismatch. */
 function exportedFrom(metadata: Record<string, string>): string {
   try {
-    const { arch, width, stem, depth } = JSON.parse(metadata.encoder);
-    return `; it was exported from a ${arch} of width ${width}${arch === "small-cnn" ? `, depth ${depth ?? 1}` : `, ${stem} stem`}, ${metadata.channels} channel(s)`;
+    const { arch, width, stem, depth, stages } = JSON.parse(metadata.encoder);
+    return `; it was exported from a ${arch} of width ${width}${arch === "small-cnn" ? `, depth ${depth ?? 1}, ${stages ?? 2} stages` : `, ${stem} stem`}, ${metadata.channels} channel(s)`;
   } catch {
     return "";
   }

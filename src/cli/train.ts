@@ -43,6 +43,7 @@ export const TRAIN_FLAGS = {
   arch: { type: "string", choices: ["resnet18", "resnet34", "resnet50", "small-cnn"], default: DEFAULT_RUN.encoder.arch, help: "the encoder" },
   width: { type: "string", value: "W", default: DEFAULT_RUN.encoder.width, help: "base width of the encoder" },
   depth: { type: "string", value: "N", default: DEFAULT_RUN.encoder.depth ?? 1, help: "small-cnn: convolutions per downsampled stage" },
+  stages: { type: "string", value: "N", default: DEFAULT_RUN.encoder.stages ?? 2, help: "small-cnn: downsampled stages, each halving the side and doubling the channels" },
   stem: { type: "string", choices: ["cifar", "imagenet"], default: DEFAULT_RUN.encoder.stem, help: "ResNets: cifar is a 3×3 stride-1 first conv without max-pool, imagenet torchvision's 7×7 stride-2 conv and max-pool" },
   "zero-init-residual": { type: "boolean", help: "ResNets: each block's last BN starts at γ = 0 (torchvision's zero_init_residual)" },
   "init-from": { type: "string", value: "FILE", help: "start the encoder (and the target, a copy) from a .safetensors state dict with torchvision's names: byol export --format torchvision, a torchvision ResNet (its fc is ignored), byol-pytorch's online_encoder.net; --arch, --width, --stem and the channels must match it" },
@@ -66,7 +67,7 @@ export const TRAIN_FLAGS = {
 export const TRAIN_HELP = helpText("byol train — train BYOL on Fashion-MNIST or your images (labels are used only to report accuracy)", TRAIN_FLAGS);
 
 /** Flags that define the run; with --resume they come from the checkpoint. */
-const RUN_FLAGS = ["method", "steps", "epochs", "minutes", "batch", "seed", "init-from", "arch", "width", "depth", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
+const RUN_FLAGS = ["method", "steps", "epochs", "minutes", "batch", "seed", "init-from", "arch", "width", "depth", "stages", "stem", "zero-init-residual", "tap", "representation", "lr", "predictor-lr", "warmup", "tau", "augment", "crop-min", "limit", "image-size", "channels", "fit"];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -113,6 +114,7 @@ function runConfigFrom(v: Values): RunConfig {
       stem: choice(v, "stem", TRAIN_FLAGS.stem.choices) ?? d.encoder.stem,
       ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
       ...(v.depth !== undefined ? { depth: num(v, "depth", { min: 1, max: 16, integer: true }) } : {}),
+      ...(v.stages !== undefined ? { stages: num(v, "stages", { min: 1, max: 8, integer: true }) } : {}),
     },
     tap: (v.tap as string | undefined) ?? d.tap,
     representation: (v.representation as string | undefined) ?? (v.tap ? undefined : d.representation),

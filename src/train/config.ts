@@ -18,9 +18,10 @@ export interface RunConfig {
   method?: MethodName;
   /**
    * `zeroInitResidual`: ResNet blocks start as their shortcuts (see `ResNetOptions`); default false.
-   * `depth`: the small CNN's convolutions per downsampled stage (see `SmallCnnOptions`); default 1.
+   * `depth`, `stages`: the small CNN's convolutions per downsampled stage and its downsampled stages
+   * (see `SmallCnnOptions`); default 1 and 2.
    */
-  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean; depth?: number };
+  encoder: { arch: EncoderArch; width: number; stem: "cifar" | "imagenet"; zeroInitResidual?: boolean; depth?: number; stages?: number };
   /**
    * The encoder layer the projector reads (`avgpool`, the global pool, or `gridG`, the last
    * feature map pooled to G×G); default `avgpool`.

@@ -18,9 +18,9 @@ import { Trainer } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
 export function buildEncoder(config: RunConfig): tf.LayersModel {
-  const { arch, width, stem, zeroInitResidual, depth } = config.encoder;
+  const { arch, width, stem, zeroInitResidual, depth, stages } = config.encoder;
   const common = { inputSize: config.imageSize, channels: config.channels, width, seed: config.seed };
-  if (arch === "small-cnn") return smallCnn({ ...common, depth });
+  if (arch === "small-cnn") return smallCnn({ ...common, depth, stages });
   const layers = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[arch];
   if (!layers) throw new Error(`unknown encoder architecture ${JSON.stringify(arch)}: use resnet18, resnet34, resnet50 or small-cnn`);
   return resnet(layers, { ...common, stem, zeroInitResidual });
