@@ -99,6 +99,9 @@ describe.skipIf(!haveData)("byol on a folder of images", () => {
     const config = configOf(out);
     expect([config.imageSize, config.channels, config.limit]).toEqual([16, 3, 40]);
     expect(config.data).toEqual({ format: "images", path: rgb, fit: "pad" });
+    // normalized with the folder's own statistics, not ImageNet's
+    expect(config.normalization?.mean).toHaveLength(3);
+    expect(config.normalization?.mean).not.toEqual([0.485, 0.456, 0.406]);
 
     const e = await cli(evalCommand, ["--checkpoint", out, "--json", "--threads", "1"]);
     expect(e.code, e.stderr).toBe(0);

@@ -79,7 +79,9 @@ describe("byol train --init-from", () => {
     const want = buildEncoder(CONFIG);
     loadTorchvisionWeights(want, parseSafetensors(readFileSync(exported)).tensors);
     const { tensors } = parseSafetensors(readFileSync(join(out, "checkpoint.safetensors")));
-    expect((readCheckpointInfo(readFileSync(join(out, "checkpoint.safetensors")), out).config as RunConfig).initFrom).toBe(exported);
+    const config = readCheckpointInfo(readFileSync(join(out, "checkpoint.safetensors")), out).config as RunConfig;
+    expect(config.initFrom).toBe(exported);
+    expect(config.normalization).toBeUndefined(); // imported weights keep the statistics they expect
     for (const w of want.trainableWeights) {
       const name = w.originalName;
       expect(tensors[`online.encoder/${name}`].data, name).toEqual(w.read().dataSync());

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Learner, MethodName } from "../learner";
 import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
+import { channelStats } from "../data/channel-stats";
 import type { LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
@@ -203,6 +204,7 @@ export async function train(argv: string[]): Promise<number> {
     // the networks take the images as loaded: a folder's size and channels may come from its files
     config.imageSize = data.height;
     config.channels = data.channels;
+    if (!init) config.normalization = channelStats(data);
     // the default grid needs a last feature map at least its size; small images keep the tap
     if (v.representation === undefined && config.representation !== undefined && !representationFits(config)) {
       say(`representation: ${config.tap ?? "avgpool"} (${config.imageSize}-px images leave a last feature map smaller than ${config.representation})`);

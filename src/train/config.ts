@@ -60,6 +60,13 @@ export interface RunConfig {
   data?: { format: "idx" | "images"; path?: string; fit?: SquareFit };
   /** The state dict the online encoder started from (`byol train --init-from`), if not its seed. */
   initFrom?: string;
+  /**
+   * The per-channel mean and std (pixels on the [0, 1] scale) both views and `embed` normalize
+   * with: the training images' own, which `byol train` and the worker compute. Absent, the
+   * augmentation preset's `'auto'` (Fashion-MNIST's on one channel, ImageNet's on three): runs
+   * from weights made elsewhere (`--init-from`), which expect those, and older checkpoints.
+   */
+  normalization?: { mean: number[]; std: number[] };
 }
 
 /**

@@ -72,7 +72,8 @@ export async function buildLearner(config: RunConfig): Promise<Learner> {
 /** The augmentation policy pair a run config names. */
 export function policyOf(config: RunConfig) {
   const preset = config.augment.preset === "byol-pytorch" ? byolPytorch : byolPaper;
-  return preset({ ...config.augment.overrides, cropScale: config.augment.cropScale });
+  const normalize = config.normalization && { normalize: config.normalization };
+  return preset({ ...config.augment.overrides, ...normalize, cropScale: config.augment.cropScale });
 }
 
 /** The per-channel normalization the run's first view applies (used to embed raw images). */

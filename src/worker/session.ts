@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Learner } from "../learner";
 import { batchesPerEpoch, type BatchPosition } from "../data/batches";
+import { channelStats } from "../data/channel-stats";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { pca } from "../eval/pca";
 import { readCheckpointInfo, restoreCheckpoint, serializeCheckpoint } from "../train/checkpoint";
@@ -146,6 +147,7 @@ export class TrainerSession implements TrainerApi {
     const data = reuse ? this.data! : imageSet("start", "", o, config.channels);
     if (o.labels !== undefined) data.labels = withLabels("start", "labels", data, o.labels).labels;
     if (data.n < config.batchSize) throw new Error(`start: images hold ${data.n} images, fewer than config.batchSize ${config.batchSize}`);
+    if (!o.resume) config.normalization ??= channelStats(data);
     const monitor = o.knn === undefined ? null : this.monitor(o.knn, data, config);
     const from = o.resume ? this.model!.learner.steps : 0;
     if (from >= config.totalSteps) throw new Error(`start: the run has finished (step ${from} of config.totalSteps ${config.totalSteps}); pass config for a new one`);
