@@ -1,7 +1,7 @@
 // What the training loop, checkpoints and evaluation need from a self-supervised method — BYOL,
 // its SimSiam variant, VICReg — so one Trainer, one checkpoint format and one `embed` serve them all.
 import type * as tf from "@tensorflow/tfjs";
-import type { ImageSet } from "./data/types";
+import type { AnyImageSet } from "./data/any-images";
 import type { OptimizerState, Param } from "./train/optimizers";
 
 /** The methods a run can train, as the CLI and the run config spell them. */
@@ -104,8 +104,8 @@ export interface Learner {
   getOptimizerState(): OptimizerState;
   /** Restores optimizer state and the step counter. */
   setOptimizerState(state: OptimizerState, step: number): void;
-  /** The online representation (and projection) of images, in eval mode. */
-  embed(images: tf.Tensor4D | ImageSet, options?: EmbedOptions): Promise<{ representation: Float32Array; projection?: Float32Array }>;
+  /** The online representation (and projection) of images (in memory or streamed), in eval mode. */
+  embed(images: tf.Tensor4D | AnyImageSet, options?: EmbedOptions): Promise<{ representation: Float32Array; projection?: Float32Array }>;
   /** The online encoder as a model whose output is `tap` (default: the representation); null for a function encoder's own output. */
   onlineEncoderAt(tap?: string): tf.LayersModel | null;
   /** Frees the learner's own networks and memory (not the caller's encoder). */

@@ -2,7 +2,7 @@
 // (`hiddenLayer`), its other taps for evaluation (`representation`, `gridG`), and the embedding of
 // image sets in eval mode — shared so that every method is embedded and evaluated the same way.
 import * as tf from "@tensorflow/tfjs";
-import type { ImageSet } from "./data/types";
+import { imageRange, type AnyImageSet } from "./data/any-images";
 import type { EmbedOptions } from "./learner";
 import { encoderOutputSize, representationModel, type EncoderFn } from "./nets/tap";
 
@@ -99,9 +99,10 @@ export class OnlineEncoder {
   /**
    * The representation (and `projector`'s projection of the tap), in eval mode, in batches: of
    * normalized float images [N, H, W, C], or of a uint8 image set normalized with
-   * `normalization` and resized to the encoder's input size. Float32Arrays [N, F] (and [N, P]).
+   * `normalization` and resized to the encoder's input size — a streamed set read a batch at a
+   * time. Float32Arrays [N, F] (and [N, P]).
    */
-  async embed(images: tf.Tensor4D | ImageSet, options: EmbedOptions, projector: tf.LayersModel): Promise<{ representation: Float32Array; projection?: Float32Array }> {
+  async embed(images: tf.Tensor4D | AnyImageSet, options: EmbedOptions, projector: tf.LayersModel): Promise<{ representation: Float32Array; projection?: Float32Array }> {
     const set = images instanceof tf.Tensor ? null : images;
     const n = set ? set.n : (images as tf.Tensor4D).shape[0];
     if (set && set.channels !== this.settings.channels) throw new Error(`embed: the images have ${set.channels} channel(s), the learner expects ${this.settings.channels}`);
@@ -116,13 +117,14 @@ export class OnlineEncoder {
     const projectionSize = encoderOutputSize(projector);
     const rep = new Float32Array(n * width);
     const proj = options.projection ? new Float32Array(n * projectionSize) : undefined;
+    const per = set ? set.height * set.width * set.channels : 0;
+    const batch = set && !("images" in set) ? new Uint8Array(Math.min(n, bs) * per) : new Uint8Array(0);
     for (let s = 0; s < n; s += bs) {
       const e = Math.min(n, s + bs);
       const [y, z] = tf.tidy((): tf.Tensor2D[] => {
         let x: tf.Tensor4D;
         if (set) {
-          const per = set.height * set.width * set.channels;
-          const u8 = tf.tensor4d(set.images.subarray(s * per, e * per), [e - s, set.height, set.width, set.channels], "int32");
+          const u8 = tf.tensor4d(imageRange(set, s, e, batch), [e - s, set.height, set.width, set.channels], "int32");
           x = tf.div(tf.sub(tf.div(u8, 255), tf.tensor1d(mean)), tf.tensor1d(std));
           if (set.height !== size || set.width !== size) x = tf.image.resizeBilinear(x, [size, size]);
         } else x = (images as tf.Tensor4D).slice([s, 0, 0, 0], [e - s, -1, -1, -1]);

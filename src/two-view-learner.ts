@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createAugmenter, type Augmenter, type AugmentFn } from "./augment/augmenter";
 import { byolPaper, type PolicyPair, type ViewPolicy } from "./augment/policy";
-import type { ImageSet } from "./data/types";
+import type { AnyImageSet } from "./data/any-images";
 import type { EmbedOptions, Gradients, ImageBatch, Learner, LearnerSettings, MethodName, StepResult } from "./learner";
 import type { EncoderFn } from "./nets/tap";
 import { OnlineEncoder } from "./online-encoder";
@@ -257,11 +257,12 @@ export abstract class TwoViewLearner implements Learner {
 
   /**
    * The online representation (and projection), in eval mode, in batches of `batchSize`: of
-   * normalized float images [N, H, W, C], or of a uint8 {@link ImageSet} normalized with
-   * `normalization` (the training policy's mean/std) and resized to the learner's input size.
+   * normalized float images [N, H, W, C], or of a uint8 image set (in memory or streamed, read a
+   * batch at a time) normalized with `normalization` (the training policy's mean/std) and resized
+   * to the learner's input size.
    * Returns Float32Arrays [N, F] (and [N, P]).
    */
-  embed(images: tf.Tensor4D | ImageSet, options: EmbedOptions = {}): Promise<{ representation: Float32Array; projection?: Float32Array }> {
+  embed(images: tf.Tensor4D | AnyImageSet, options: EmbedOptions = {}): Promise<{ representation: Float32Array; projection?: Float32Array }> {
     return this.encoder.embed(images, options, this.projector);
   }
 

@@ -66,10 +66,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; flags
       "checkpoint-every": "number", final: "choice", config: "config", quiet: "switch",
     },
   },
-  eval: { run: evalCommand, flags: { checkpoint: "path", data: "path", limit: "number", "no-linear": "switch", tap: "layer", ...BACKEND, json: "switch" } },
-  embed: { run: embedCommand, flags: { checkpoint: "path", out: "path", html: "path", dims: "number", projection: "choice", method: "choice", split: "choice", limit: "number", data: "path", ...BACKEND } },
+  eval: { run: evalCommand, flags: { checkpoint: "path", data: "path", limit: "number", "cache-mb": "number", "no-linear": "switch", tap: "layer", ...BACKEND, json: "switch" } },
+  embed: { run: embedCommand, flags: { checkpoint: "path", out: "path", html: "path", dims: "number", projection: "choice", method: "choice", split: "choice", limit: "number", data: "path", "cache-mb": "number", ...BACKEND } },
   export: { run: exportCommand, flags: { checkpoint: "path", format: "choice", out: "path", overwrite: "switch", ...BACKEND } },
-  similar: { run: similarCommand, flags: { checkpoint: "path", data: "path", query: "path", k: "number", ...BACKEND, json: "switch" } },
+  similar: { run: similarCommand, flags: { checkpoint: "path", data: "path", query: "path", k: "number", "cache-mb": "number", ...BACKEND, json: "switch" } },
   bench: { run: benchCommand, flags: { json: "switch", quick: "switch", step: "choice", reps: "number", ...BACKEND } },
 };
 

@@ -4,14 +4,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../src/cli/args";
 import { train } from "../src/cli/train";
 import { parseSafetensors } from "../src/io/safetensors";
 import { DATA, haveData } from "./cli-run";
 import { twoClassFolder } from "./image-files";
+import { memoryGrowth } from "./memory-peaks";
 import { itFull } from "./tier";
 
 const dir = mkdtempSync(join(tmpdir(), "byol-stream-"));
@@ -24,12 +23,6 @@ async function trainHere(args: string[]): Promise<string> {
   expect(await train([...tiny, ...args])).toBe(0);
   vi.restoreAllMocks();
   return said;
-}
-
-/** The garbage collector, made callable (as node --expose-gc would). */
-function collector(): () => void {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
 }
 
 const lossesOf = (out: string): number[] => JSON.parse(readFileSync(join(out, "results.json"), "utf8")).history.map((h: { loss: number }) => h.loss);
@@ -69,34 +62,18 @@ describe("byol train --cache-mb", () => {
     const warm = join(dir, "warm");
     twoClassFolder(warm, 64, 16, true);
     await trainHere(["--data", warm, "--steps", "2", "--final", "none", "--out", join(dir, "warm-run")]); // tfjs and the kernels at their working size
-    // peaks of the resident set and of the live ArrayBuffers (where pixels live: garbage collected
-    // first, so decoding's transient buffers do not count), sampled while the command awaits
-    const gc = collector();
-    const sample = () => {
-      gc();
-      const now = process.memoryUsage();
-      peak.rss = Math.max(peak.rss, now.rss);
-      peak.arrayBuffers = Math.max(peak.arrayBuffers, now.arrayBuffers);
-    };
-    gc();
-    const before = process.memoryUsage();
-    const peak = { rss: before.rss, arrayBuffers: before.arrayBuffers };
-    const sampler = setInterval(sample, 250);
-    try {
+    // peaks of the resident set and of the live ArrayBuffers (where pixels live), sampled while the command awaits
+    const growth = await memoryGrowth(async () => {
       const said = await trainHere(["--data", images, "--steps", "5", "--final", "knn", "--cache-mb", "2", "--out", out]);
       expect(said).toContain("50000 images (16×16×3)");
       expect(said).toMatch(/36\.6 MiB decoded, above --cache-mb 2: training streams them/);
       expect(said).toMatch(/^evaluation: a sample of 2730 images in 2 classes/m);
-    } finally {
-      clearInterval(sampler);
-    }
-    sample();
+    });
     expect(lossesOf(out)).toHaveLength(5);
     // The set is 36.6 MiB decoded: held in memory, the live ArrayBuffers grow by at least that and
     // the resident set by ~300 MiB (measured once). Streamed: a batch and the 2 MiB evaluation
     // sample, and the resident set ~55 MiB (the bookkeeping of 50,000 files).
-    const growth = (key: "rss" | "arrayBuffers") => (peak[key] - before[key]) / 2 ** 20;
-    expect(growth("arrayBuffers")).toBeLessThan(16);
-    expect(growth("rss")).toBeLessThan(150);
+    expect(growth.arrayBuffers).toBeLessThan(16);
+    expect(growth.rss).toBeLessThan(150);
   }, 900_000);
 });

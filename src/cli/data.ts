@@ -3,17 +3,30 @@
 // the data has labels (the IDX files' own split, or a seeded 20% of a class-folder tree).
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { heldOutSplit, imageBytes, subset } from "../data/batches";
+import { select, type AnyImageSet, type LabelledAnyImageSet } from "../data/any-images";
+import { heldOutSplit, imageBytes } from "../data/batches";
 import { diskSubset, type DiskImages } from "../data/disk-images";
 import { loadFashionMnist } from "../data/fashion-mnist";
 import { loadImageFolder, openImageFolder, type ImagePrep } from "../data/image-folder";
-import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { ImageSet } from "../data/types";
 import { deriveSeed } from "../util/random";
 import type { RunConfig } from "../train/config";
+import { num } from "./args";
 import { say } from "./common";
 
 /** The decoded images of a run's folder, kept in its run directory. */
 export const IMAGE_CACHE = "images.cache";
+
+/** MiB of decoded images held in memory by default (a larger folder streams from disk). */
+export const DEFAULT_CACHE_MB = 4096;
+
+/** `--cache-mb` of the commands that embed a checkpoint's data (eval, embed, similar). */
+export const EMBED_CACHE_FLAG = {
+  "cache-mb": { type: "string", value: "M", default: DEFAULT_CACHE_MB, help: "image folders: memory for the decoded images; a larger set is decoded into the run's images.cache (or read from it) and embedded from there batch by batch" },
+} as const;
+
+/** The bytes `--cache-mb` allows. */
+export const memoryBytesOf = (v: Record<string, unknown>): number => (num(v, "cache-mb", { min: 0.01 }) ?? DEFAULT_CACHE_MB) * 2 ** 20;
 
 /** Share of a labelled folder held out as evaluation queries. */
 const HELD_OUT = 0.2;
@@ -22,16 +35,17 @@ const EVAL_SAMPLE_STREAM = 0x45564c;
 
 /** A run's images. */
 export interface RunData {
-  /** What training reads (never its labels). */
-  train: ImageSet;
+  /** What training reads (never its labels); streamed when `stream` is evaluated whole. */
+  train: AnyImageSet;
   /** Labelled bank / probe-training images and the images scored; absent when there are no labels. */
-  split?: { train: LabelledImageSet; test: LabelledImageSet };
+  split?: { train: LabelledAnyImageSet; test: LabelledAnyImageSet };
   /** Image folders: the file of each image of `train`, and how a file became network input. */
   files?: string[];
   prep?: ImagePrep;
   /**
    * A folder whose decoded images exceed `memoryBytes`: training reads them from the run's image
-   * cache; `train` (and `split`, `files`) then hold a seeded sample that fits, for evaluation.
+   * cache; `train` (and `split`, `files`) then hold a seeded sample that fits, for evaluation —
+   * or, with `evaluateWhole`, the whole set streamed from there too.
    */
   stream?: DiskImages;
 }
@@ -51,6 +65,8 @@ export interface LoadDataOptions {
   runDir?: string;
   /** With `runDir`: a folder whose decoded images take more bytes than this is streamed from its cache. */
   memoryBytes?: number;
+  /** A streamed folder is evaluated whole, read batch by batch (eval, embed, similar), not through a sample that fits. */
+  evaluateWhole?: boolean;
 }
 
 const isIdxName = (name: string) => /-idx\d-ubyte(\.gz)?$/.test(name);
@@ -84,14 +100,15 @@ export async function loadRunData(config: RunConfig, options: LoadDataOptions): 
   const { cache } = folderOptions;
   const loaded = cache && options.memoryBytes !== undefined ? openImageFolder(source.path!, { ...folderOptions, cache, memoryBytes: options.memoryBytes }) : loadImageFolder(source.path!, folderOptions);
   const stream = "read" in loaded ? loaded : undefined;
-  const set = "read" in loaded ? evaluationSample(loaded, options.memoryBytes!, config.seed) : loaded;
+  const set = stream && !options.evaluateWhole ? evaluationSample(stream, options.memoryBytes!, config.seed) : loaded;
   const shape = `${set.height}×${set.width}×${set.channels}`;
   const folder = { train: set, files: set.files, stream, prep: { height: set.height, width: set.width, channels: set.channels as 1 | 3, fit: source.fit } };
   // a streamed folder: what it holds, then the sample evaluation reads
-  const what = stream ? `evaluation: a sample of ${set.n} images` : `data: ${set.n} images (${shape})`;
+  const sampled = stream && set !== stream;
+  const what = sampled ? `evaluation: a sample of ${set.n} images` : stream ? "evaluation: all of them" : `data: ${set.n} images (${shape})`;
   if (stream) {
     const mib = (stream.n * imageBytes(stream)) / 2 ** 20;
-    say(`data: ${stream.n} images (${shape}) from ${source.path}, ${mib.toFixed(1)} MiB decoded, above --cache-mb ${+(options.memoryBytes! / 2 ** 20).toFixed(2)}: training streams them from ${cache}`);
+    say(`data: ${stream.n} images (${shape}) from ${source.path}, ${mib.toFixed(1)} MiB decoded, above --cache-mb ${+(options.memoryBytes! / 2 ** 20).toFixed(2)}: ${options.evaluateWhole ? "embedding" : "training"} streams them from ${cache}`);
   }
   if (!set.labels || set.n < 2) {
     say(`${what}${stream ? "" : ` from ${source.path}`}, unlabelled`);
@@ -99,7 +116,7 @@ export async function loadRunData(config: RunConfig, options: LoadDataOptions): 
   }
   const parts = heldOutSplit(set.n, Math.max(1, Math.round(HELD_OUT * set.n)), config.seed);
   say(`${what} in ${set.classes.length} classes${stream ? ":" : ` from ${source.path}; evaluation:`} ${parts.train.length} bank, ${parts.heldOut.length} held out`);
-  return { ...folder, split: { train: subset(set, parts.train) as LabelledImageSet, test: subset(set, parts.heldOut) as LabelledImageSet } };
+  return { ...folder, split: { train: select(set, parts.train) as LabelledAnyImageSet, test: select(set, parts.heldOut) as LabelledAnyImageSet } };
 }
 
 /** A seeded sample of a streamed set, read into memory: as many images as `memoryBytes` holds (at least 2). */

@@ -2,15 +2,15 @@
 // a few dimensions (PCA or UMAP) and written as CSV, JSON or .npy with labels — the 3-D picture to
 // look at.
 import { dirname } from "node:path";
-import { heldOutSplit, subset } from "../data/batches";
-import type { ImageSet } from "../data/types";
+import { select, type AnyImageSet } from "../data/any-images";
+import { heldOutSplit } from "../data/batches";
 import { pca } from "../eval/pca";
 import { umapEmbed } from "../eval/umap";
 import { writeEmbeddings } from "../eval/write-embeddings";
 import { writeEmbeddingView } from "../view/embedding-view";
 import { choice, num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
-import { loadRunData } from "./data";
+import { EMBED_CACHE_FLAG, loadRunData, memoryBytesOf } from "./data";
 import { helpText, type FlagTable } from "./flags";
 import { normalizationOf } from "../train/setup";
 
@@ -25,6 +25,7 @@ export const EMBED_FLAGS = {
   split: { type: "string", choices: ["test", "train"], default: "test", help: "IDX data: the file to embed; an image folder is embedded whole" },
   limit: { type: "string", value: "N", help: "a random sample of N images (fixed by the run's seed)" },
   data: { type: "string", value: "PATH", default: "the run's own data", help: "IDX files or a folder of images" },
+  ...EMBED_CACHE_FLAG,
   ...BACKEND_FLAGS,
 } as const satisfies FlagTable;
 
@@ -50,11 +51,12 @@ export async function embedCommand(argv: string[]): Promise<number> {
   if (html !== undefined && dims !== 3) throw new UsageError(`--html draws 3-D: --dims must be 3, got ${dims}`);
   const split = choice(v, "split", EMBED_FLAGS.split.choices) ?? "test";
   const limit = num(v, "limit", { min: 2, integer: true });
+  const memoryBytes = memoryBytesOf(v);
   await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
-  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
-  let set: ImageSet = data.files ? data.train : data.split![split]; // a folder (its files known) is embedded whole
-  if (limit && limit < set.n) set = subset(set, heldOutSplit(set.n, limit, config.seed).heldOut);
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path), memoryBytes, evaluateWhole: true });
+  let set: AnyImageSet = data.files ? data.train : data.split![split]; // a folder (its files known) is embedded whole
+  if (limit && limit < set.n) set = select(set, heldOutSplit(set.n, limit, config.seed).heldOut);
   const { representation } = await learner.embed(set, { normalization: normalizationOf(config) });
   const full = { data: representation, shape: [set.n, learner.representationSize] as [number, number] };
   if (dims > learner.representationSize) throw new UsageError(`--dims ${dims} exceeds the ${learner.representationSize}-d representation`);

@@ -3,7 +3,7 @@
 // without, how spread out it is — z-std, effective rank — and a few nearest neighbours to look at.
 import { dirname } from "node:path";
 import type { Learner } from "../learner";
-import type { ImageSet, LabelledImageSet } from "../data/types";
+import type { AnyImageSet, LabelledAnyImageSet } from "../data/any-images";
 import { heldOutSplit } from "../data/batches";
 import { effectiveRank } from "../eval/effective-rank";
 import type { Matrix } from "../eval/features";
@@ -13,7 +13,7 @@ import { SimilarityIndex } from "../eval/similarity-index";
 import { zStd } from "../eval/zstd";
 import { num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
-import { loadRunData, type RunData } from "./data";
+import { EMBED_CACHE_FLAG, loadRunData, memoryBytesOf, type RunData } from "./data";
 import { helpText, type FlagTable } from "./flags";
 import { normalizationOf } from "../train/setup";
 
@@ -22,6 +22,7 @@ export const EVAL_FLAGS = {
   checkpoint: { type: "string", value: "DIR", help: "run directory (or its checkpoint.safetensors)" },
   data: { type: "string", value: "PATH", default: "the run's own data", help: "IDX files or a folder of images" },
   limit: { type: "string", value: "N", help: "IDX: the first N training and test images; a folder: a seeded sample of N files" },
+  ...EMBED_CACHE_FLAG,
   "no-linear": { type: "boolean", help: "kNN only (the probe takes minutes on 60k images)" },
   tap: { type: "string", value: "NAME", default: "the run's representation", help: "the representation to score: a layer of the encoder (every encoder has its global pool as avgpool) or gridG (the last feature map pooled to G×G)" },
   ...BACKEND_FLAGS,
@@ -42,7 +43,7 @@ type Normalization = { mean: number[]; std: number[] };
 const NEIGHBOUR_SAMPLE = 3;
 
 /** Embeds `set` with the online encoder (at `tap`, default the training representation). */
-async function features(learner: Learner, set: ImageSet, normalization: Normalization, tap?: string, projection = false): Promise<{ y: Matrix; z?: Matrix }> {
+async function features(learner: Learner, set: AnyImageSet, normalization: Normalization, tap?: string, projection = false): Promise<{ y: Matrix; z?: Matrix }> {
   const { representation, projection: z } = await learner.embed(set, { normalization, tap, projection });
   return {
     y: { data: representation, shape: [set.n, representation.length / set.n] },
@@ -51,7 +52,7 @@ async function features(learner: Learner, set: ImageSet, normalization: Normaliz
 }
 
 /** kNN (k 200, cosine, T 0.1) and, unless disabled, the linear probe. */
-async function scoreLabelled(learner: Learner, train: LabelledImageSet, test: LabelledImageSet, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
+async function scoreLabelled(learner: Learner, train: LabelledAnyImageSet, test: LabelledAnyImageSet, normalization: Normalization, options: { linear: boolean; seed?: number; tap?: string }): Promise<Evaluation> {
   say(`evaluating: embedding ${train.n} bank and ${test.n} test images${options.tap ? ` at tap ${options.tap}` : ""}`);
   const ftrain = (await features(learner, train, normalization, options.tap)).y;
   const ftest = (await features(learner, test, normalization, options.tap)).y;
@@ -113,9 +114,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (!v.checkpoint) throw new UsageError("--checkpoint DIR is required");
   const limit = num(v, "limit", { min: 1, integer: true }) ?? 0;
+  const memoryBytes = memoryBytesOf(v);
   await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
-  const data = await loadRunData(config, { path: v.data as string | undefined, limit, testLimit: limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit, testLimit: limit, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path), memoryBytes, evaluateWhole: true });
   const e = await evaluate(learner, data, normalizationOf(config), { linear: !v["no-linear"], seed: config.seed, tap: v.tap as string | undefined });
   if (v.json) console.log(JSON.stringify(jsonOf(e)));
   else printEvaluation(e);

@@ -7,7 +7,7 @@ import { SimilarityIndex } from "../eval/similarity-index";
 import { normalizationOf } from "../train/setup";
 import { num, parse, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
-import { loadRunData } from "./data";
+import { EMBED_CACHE_FLAG, loadRunData, memoryBytesOf } from "./data";
 import { helpText, type FlagTable } from "./flags";
 
 /** `byol similar`'s flags. */
@@ -16,6 +16,7 @@ export const SIMILAR_FLAGS = {
   query: { type: "string", value: "IMG", help: "the PNG or JPEG to match, in the folder or not (itself is never a result)" },
   data: { type: "string", value: "DIR", default: "the run's own", help: "the folder of images to search" },
   k: { type: "string", value: "N", default: 10, help: "results" },
+  ...EMBED_CACHE_FLAG,
   ...BACKEND_FLAGS,
   json: { type: "boolean", help: 'print {"query": path, "results": [{"path", "similarity"}, …]}' },
 } as const satisfies FlagTable;
@@ -35,9 +36,10 @@ export async function similarCommand(argv: string[]): Promise<number> {
   const kind = statSync(query, { throwIfNoEntry: false });
   if (!kind?.isFile()) throw new UsageError(`--query ${v.query}: ${kind ? "not a file" : "no such file"}`);
   const k = num(v, "k", { min: 1, max: 10_000, integer: true }) ?? 10;
+  const memoryBytes = memoryBytesOf(v);
   await startBackend(backendFlags(v));
   const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
-  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path) });
+  const data = await loadRunData(config, { path: v.data as string | undefined, limit: 0, size: config.imageSize, channels: config.channels as 1 | 3, runDir: dirname(path), memoryBytes, evaluateWhole: true });
   if (!data.files || !data.prep) throw new UsageError(`--data: similar searches a folder of images; ${v.data ?? "the run's data"} is IDX data`);
   const { prep, train: set } = data;
 
@@ -45,7 +47,8 @@ export async function similarCommand(argv: string[]): Promise<number> {
   imageFileInto(query, prep, image);
   const normalization = normalizationOf(config);
   say(`embedding ${set.n} images and the query`);
-  const [bank, one] = [await learner.embed(set, { normalization }), await learner.embed({ ...set, images: image, n: 1, labels: undefined }, { normalization })];
+  const querySet = { images: image, n: 1, height: prep.height, width: prep.width, channels: prep.channels, classes: [] };
+  const [bank, one] = [await learner.embed(set, { normalization }), await learner.embed(querySet, { normalization })];
   const index = new SimilarityIndex({ data: bank.representation, shape: [set.n, bank.representation.length / set.n] }, data.files);
   // the query itself is left out under any name (a file gone since loading is not it)
   const self = realpathSync(query);

@@ -5,9 +5,9 @@ import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Learner, MethodName } from "../learner";
-import { batchesPerEpoch, heldOutSplit, subset } from "../data/batches";
+import { select, type LabelledAnyImageSet } from "../data/any-images";
+import { batchesPerEpoch, heldOutSplit } from "../data/batches";
 import { channelStats } from "../data/channel-stats";
-import type { LabelledImageSet } from "../data/types";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
@@ -16,13 +16,10 @@ import { buildLearner, createTrainer, evaluateKnn, METHODS, normalizationOf, rep
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
 import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
-import { dataSource, loadRunData } from "./data";
+import { dataSource, DEFAULT_CACHE_MB, loadRunData, memoryBytesOf } from "./data";
 import { evaluate, printEvaluation } from "./evaluate";
 import { helpText, type FlagTable } from "./flags";
 import { initEncoder, readInitWeights } from "./init-from";
-
-/** MiB of decoded images held in memory by default (a larger folder streams from disk). */
-const DEFAULT_CACHE_MB = 4096;
 
 /** `byol train`'s flags (its --config file's keys). */
 export const TRAIN_FLAGS = {
@@ -169,7 +166,7 @@ export async function train(argv: string[]): Promise<number> {
     checkpoint: num(v, "checkpoint-every", { min: 1, integer: true }) ?? 100,
   };
   const finalMode = choice(v, "final", TRAIN_FLAGS.final.choices) ?? "full";
-  const memoryBytes = (num(v, "cache-mb", { min: 0.01 }) ?? DEFAULT_CACHE_MB) * 2 ** 20;
+  const memoryBytes = memoryBytesOf(v);
   if (fresh && existsSync(checkpointPath(out)) && !v.overwrite) throw new UsageError(`${checkpointPath(out)} exists: pass --resume to continue it, --overwrite to start afresh, or another --out`);
   const lock = lockRunDir(out);
   if (lock.stale !== null) say(`${out}: took over the lock of process ${lock.stale}, which is gone`);
@@ -229,7 +226,7 @@ export async function train(argv: string[]): Promise<number> {
 
   // kNN monitor (labelled data only): a fixed bank of up to 10k evaluation-bank images, 2k test queries
   const normalization = normalizationOf(config);
-  const sample = (set: LabelledImageSet, n: number, seed: number) => subset(set, heldOutSplit(set.n, Math.min(n, set.n), seed).heldOut);
+  const sample = (set: LabelledAnyImageSet, n: number, seed: number) => select(set, heldOutSplit(set.n, Math.min(n, set.n), seed).heldOut);
   const split = dataset.split;
   const bank = split && sample(split.train, 10_000, config.seed + 1);
   const queries = split && sample(split.test, 2_000, config.seed + 2);

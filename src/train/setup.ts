@@ -6,8 +6,8 @@ import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";
 import type { Learner, MethodName } from "../learner";
 import { VICReg } from "../methods/vicreg";
+import type { AnyImageSet, LabelledAnyImageSet } from "../data/any-images";
 import type { BatchPosition } from "../data/batches";
-import type { ImageSet, LabelledImageSet, StreamedImageSet } from "../data/types";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
@@ -88,7 +88,7 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
  * data order and learning-rate schedule, from `position` (a checkpoint's) or the start.
  * `trainer.dispose()` frees the augmenter.
  */
-export async function createTrainer(config: RunConfig, learner: Learner, data: ImageSet | StreamedImageSet, position?: BatchPosition): Promise<Trainer> {
+export async function createTrainer(config: RunConfig, learner: Learner, data: AnyImageSet, position?: BatchPosition): Promise<Trainer> {
   const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
   // a streamed set is read batch by batch; one in memory is handed to the augmenter whole
   const views = "images" in data ? (augmenter.setImages(data.images, data), augmenter) : streamedViews(augmenter, data);
@@ -106,8 +106,8 @@ export interface KnnEvalOptions {
 }
 
 /** kNN accuracy of the online representation: `bank` features vote for each `query` image. */
-export async function evaluateKnn(learner: Learner, bank: LabelledImageSet, query: LabelledImageSet, options: KnnEvalOptions): Promise<number> {
-  const embed = async (set: ImageSet): Promise<Matrix> => {
+export async function evaluateKnn(learner: Learner, bank: LabelledAnyImageSet, query: LabelledAnyImageSet, options: KnnEvalOptions): Promise<number> {
+  const embed = async (set: AnyImageSet): Promise<Matrix> => {
     const { representation } = await learner.embed(set, { normalization: options.normalization, tap: options.tap });
     return { data: representation, shape: [set.n, representation.length / set.n] };
   };

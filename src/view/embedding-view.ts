@@ -1,7 +1,7 @@
 // Node: an embedding's 3-D projection as a self-contained HTML view (`byol embed --html`): the
 // points coloured by class, a thumbnail sprite of every image, and each point's nearest neighbours
 // in the full representation — which is too big to embed, so its top-k table is precomputed here.
-import type { ImageSet } from "../data/types";
+import type { AnyImageSet } from "../data/any-images";
 import { writeAtomic } from "../data/write-atomic";
 import type { Matrix } from "../eval/features";
 import { nearestNeighbours } from "../eval/neighbours";
@@ -15,7 +15,7 @@ export const NEIGHBOURS = 10;
 /** What a view shows. */
 export interface EmbeddingView {
   /** The images, one per row of the matrices below; labels and classes colour the points. */
-  set: ImageSet;
+  set: AnyImageSet;
   /** The full representation `[N, F]` (neighbours are found in it). */
   representation: Matrix;
   /** Its 3-D projection `[N, 3]`. */
