@@ -65,6 +65,16 @@ const warn = (text: string) => (($("warning").textContent = text), ($("warning")
 const scatter = new Scatter3D($<HTMLCanvasElement>("scatter"));
 const NO_POINTS = "the embeddings (PCA → 3-D) appear after the first evaluation";
 scatter.setPoints(new Float32Array(0), null, NO_POINTS);
+
+/** Gives the scatter as many pixels as it is shown with, so its text stays readable on a phone. */
+function fitScatter(): void {
+  const canvas = $<HTMLCanvasElement>("scatter");
+  canvas.width = canvas.clientWidth;
+  canvas.height = Math.max(320, Math.round(0.62 * canvas.clientWidth));
+  scatter.draw();
+}
+addEventListener("resize", fitScatter);
+fitScatter();
 let running = false;
 /** The training worker and the backend it was started with (a new backend needs a new worker). */
 let trainer: { worker: WorkerTrainer; backend: DemoOptions["backend"] } | null = null;
