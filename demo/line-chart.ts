@@ -6,10 +6,12 @@ export function drawLineChart(canvas: HTMLCanvasElement, points: readonly [numbe
   if (!ctx) return;
   const { width: w, height: h } = canvas;
   const pad = { left: 48, right: 10, top: 22, bottom: 20 };
+  // the canvas's CSS colours, so the page's light and dark themes reach the chart
+  const { color: ink, backgroundColor: paper } = getComputedStyle(canvas);
   ctx.clearRect(0, 0, w, h);
-  ctx.fillStyle = "#fff";
+  ctx.fillStyle = paper;
   ctx.fillRect(0, 0, w, h);
-  ctx.fillStyle = "#222";
+  ctx.fillStyle = ink;
   ctx.font = "12px sans-serif";
   ctx.fillText(points.length ? `${title}: ${format(points[points.length - 1][1])}` : title, pad.left, 15);
   ctx.strokeStyle = "#999";

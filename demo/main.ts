@@ -1,14 +1,18 @@
-// The demo page: trains BYOL on Fashion-MNIST in a Web Worker (byol-ts/worker) on the chosen
-// backend, so the page stays responsive, charting the loss and the kNN accuracy and drawing the
-// test embeddings in 3-D (PCA) as training goes. `window.byolDemo.run(options)` drives it without
-// the form (the browser tests and the benchmark).
-import { createWorkerTrainer, type WorkerTrainer } from "../src/worker";
+// The demo page: trains BYOL in a Web Worker (byol-ts/worker) on the chosen backend, so the page
+// stays responsive, on Fashion-MNIST or on the user's own pictures, charting the loss (and on
+// Fashion-MNIST the kNN accuracy) and drawing the embeddings in 3-D (PCA) as training goes, each
+// point's image shown on hover. `window.byolDemo.run(options)` drives it without the form (the
+// browser tests and the benchmark).
+import { createWorkerTrainer, type KnnRequest, type WorkerTrainer } from "../src/worker";
 import type { BackendInfo } from "../src/backend";
-import type { LabelledImageSet } from "../src/data/types";
+import type { ImageSet } from "../src/data/types";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
+import { showImageOnHover } from "../src/view/hover";
+import { Scatter3D, type Colours } from "../src/view/scatter3d";
 import { CLASSES, loadSplit } from "./data";
 import { drawLineChart } from "./line-chart";
-import { Scatter3D } from "../src/view/scatter3d";
+import { loadPictures } from "./pictures";
+import { drawImage } from "./thumbnail";
 
 /** What a demo run trains, on what, and how often it evaluates. */
 export interface DemoOptions {
@@ -22,7 +26,9 @@ export interface DemoOptions {
   warmupSteps: number;
   projectionSize: number;
   projectionHiddenSize: number;
-  /** kNN accuracy and the 3-D view every this many steps (0: only at the start and the end). */
+  /** Train on Fashion-MNIST or on `pictures`. */
+  dataset: "fashion-mnist" | "pictures";
+  /** kNN accuracy (Fashion-MNIST) and the 3-D view every this many steps (0: only at the start and the end). */
   evalEvery: number;
   trainImages: number;
   testImages: number;
@@ -31,6 +37,8 @@ export interface DemoOptions {
   seed: number;
   /** Picked IDX files (else fetched from `data/`). */
   files: File[];
+  /** The user's image files (`dataset: "pictures"`). */
+  pictures: File[];
 }
 
 /** What a run did: per-step loss, time and the worker's live tensor count, and each evaluation. */
@@ -38,7 +46,7 @@ export interface DemoReport {
   backend: BackendInfo;
   /** WebGL only: true when the GPU renders to float16 textures only (losses near 0 lose precision). */
   float16Only: boolean | null;
-  options: Omit<DemoOptions, "files">;
+  options: Omit<DemoOptions, "files" | "pictures">;
   losses: number[];
   milliseconds: number[];
   numTensors: number[];
@@ -47,13 +55,26 @@ export interface DemoReport {
 
 const DEFAULTS: DemoOptions = {
   backend: "auto", encoder: "small-cnn", width: 16, imageSize: 28, batchSize: 64, steps: 500, learningRate: 2e-3, warmupSteps: 10,
-  projectionSize: 128, projectionHiddenSize: 512, evalEvery: 25, trainImages: 10000, testImages: 1000, bankImages: 2000, seed: 0, files: [],
+  projectionSize: 128, projectionHiddenSize: 512, evalEvery: 25, trainImages: 10000, testImages: 1000, bankImages: 2000, seed: 0, dataset: "fashion-mnist", files: [], pictures: [],
 };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = (text: string) => ($("status").textContent = text);
-const scatter = new Scatter3D($<HTMLCanvasElement>("scatter"), CLASSES);
-scatter.setPoints(new Float32Array(0), null, "test embeddings (PCA → 3-D) appear after the first evaluation");
+/** A message that stays up for the whole run (the status line changes every step). */
+const warn = (text: string) => (($("warning").textContent = text), ($("warning").hidden = !text));
+const scatter = new Scatter3D($<HTMLCanvasElement>("scatter"));
+const NO_POINTS = "the embeddings (PCA → 3-D) appear after the first evaluation";
+scatter.setPoints(new Float32Array(0), null, NO_POINTS);
+
+/** Gives the scatter as many pixels as it is shown with, so its text stays readable on a phone. */
+function fitScatter(): void {
+  const canvas = $<HTMLCanvasElement>("scatter");
+  canvas.width = canvas.clientWidth;
+  canvas.height = Math.max(320, Math.round(0.62 * canvas.clientWidth));
+  scatter.draw();
+}
+addEventListener("resize", fitScatter);
+fitScatter();
 let running = false;
 /** The training worker and the backend it was started with (a new backend needs a new worker). */
 let trainer: { worker: WorkerTrainer; backend: DemoOptions["backend"] } | null = null;
@@ -72,9 +93,44 @@ async function workerFor(backend: DemoOptions["backend"]): Promise<WorkerTrainer
   return worker;
 }
 
-function runConfig(o: DemoOptions): RunConfig {
+/** What a run trains on, and what its scatter shows. */
+interface RunData {
+  train: ImageSet;
+  /** The images embedded in the scatter, and each one's image on hover, colour and name. */
+  shown: ImageSet;
+  thumbnails: ImageSet;
+  colours: Colours | null;
+  name: (i: number) => string;
+  /** What the scatter's caption calls the shown images. */
+  noun: string;
+  /** Fashion-MNIST only: pictures have no labelled test set to vote with. */
+  knn?: KnnRequest;
+}
+
+async function fashionMnist(o: DemoOptions): Promise<RunData> {
+  status("loading Fashion-MNIST…");
+  const [train, test] = await Promise.all([loadSplit("train", o.trainImages, o.files), loadSplit("test", o.testImages, o.files)]);
   return {
-    ...DEFAULT_RUN, encoder: { arch: o.encoder, width: o.width, stem: "cifar" }, imageSize: o.imageSize, batchSize: o.batchSize,
+    train, shown: test, thumbnails: test, colours: { labels: test.labels, classes: CLASSES }, name: (i) => `#${i} ${CLASSES[test.labels[i]]}`, noun: "test images",
+    knn: { every: o.evalEvery > 0 ? o.evalEvery : o.steps, queries: test, bankSize: Math.min(o.bankImages, train.n) },
+  };
+}
+
+// names listed in the warning; a folder full of other files would otherwise fill the page
+const LISTED = 10;
+
+async function pictures(o: DemoOptions): Promise<RunData> {
+  if (o.pictures.length === 0) throw new Error("no pictures: choose image files or a folder first");
+  const p = await loadPictures(o.pictures, o.imageSize, (done) => status(`decoding pictures: ${done} of ${o.pictures.length}…`));
+  const more = p.skipped.length > LISTED ? ` and ${p.skipped.length - LISTED} more` : "";
+  warn(p.skipped.length ? `Skipped ${p.skipped.length} of the ${o.pictures.length} files, which this browser cannot decode as images: ${p.skipped.slice(0, LISTED).join(", ")}${more}.` : "");
+  const { set } = p;
+  return { train: set, shown: set, thumbnails: p.thumbnails, colours: set.labels ? { labels: set.labels, classes: set.classes } : null, name: (i) => p.names[i], noun: "pictures" };
+}
+
+function runConfig(o: DemoOptions, channels: number): RunConfig {
+  return {
+    ...DEFAULT_RUN, encoder: { arch: o.encoder, width: o.width, stem: "cifar" }, imageSize: o.imageSize, channels, batchSize: o.batchSize,
     projectionSize: o.projectionSize, projectionHiddenSize: o.projectionHiddenSize, learningRate: o.learningRate,
     warmupSteps: o.warmupSteps, totalSteps: o.steps, seed: o.seed,
     // the default 3×3 grid needs a last feature map of at least 3×3 (both encoders: from 24 px up)
@@ -82,11 +138,13 @@ function runConfig(o: DemoOptions): RunConfig {
   };
 }
 
-/** The test images' representations in 3-D (PCA, computed in the worker), captioned with the kNN accuracy. */
-async function drawScatter(worker: WorkerTrainer, test: LabelledImageSet, step: number, accuracy: number): Promise<void> {
-  const e = await worker.embed({ images: test.images, width: test.width, height: test.height, channels: 1 });
+/** The shown images' representations in 3-D (PCA, computed in the worker), each showing its image on hover. */
+async function drawScatter(worker: WorkerTrainer, data: RunData, step: number, suffix = ""): Promise<void> {
+  const { shown } = data;
+  const e = await worker.embed({ images: shown.images, width: shown.width, height: shown.height, channels: shown.channels });
   const share = e.explainedVarianceRatio.reduce((s, v) => s + v, 0);
-  scatter.setPoints(e.projection, test.labels, `${test.n} test images after ${step} steps: PCA 3-D (${(100 * share).toFixed(0)}% of variance), kNN ${(100 * accuracy).toFixed(1)}%`);
+  scatter.setPoints(e.projection, data.colours, `${shown.n} ${data.noun} after ${step} steps: PCA 3-D (${(100 * share).toFixed(0)}% of variance)${suffix}`);
+  showImageOnHover(scatter, $("hover"), (i, into) => drawImage(data.thumbnails, i, into), data.name);
 }
 
 /** Trains a fresh learner with `options` (defaults above), updating the page; resolves when done or stopped. */
@@ -95,21 +153,33 @@ async function run(partial: Partial<DemoOptions> = {}): Promise<DemoReport> {
   running = true;
   const o = { ...DEFAULTS, ...partial };
   fillForm(o);
+  warn("");
+  scatter.onHover = () => undefined; // the last run's images until this run's points are drawn
+  scatter.setPoints(new Float32Array(0), null, NO_POINTS);
   try {
     status(`starting the ${o.backend} backend in a worker…`);
     const worker = await workerFor(o.backend);
     const { backend: info, float16Only, notes } = worker.ready;
-    status("loading Fashion-MNIST…");
-    const [train, test] = await Promise.all([loadSplit("train", o.trainImages, o.files), loadSplit("test", o.testImages, o.files)]);
-    const { files: _files, ...shown } = o;
-    const report: DemoReport = { backend: info, float16Only, options: shown, losses: [], milliseconds: [], numTensors: [], knn: [] };
+    const data = o.dataset === "pictures" ? await pictures(o) : await fashionMnist(o);
+    const { train, knn } = data;
+    // a handful of pictures still trains: BatchNorm needs 2 images a batch, not 64
+    const batchSize = Math.min(o.batchSize, train.n);
+    const { files: _files, pictures: _pictures, ...shown } = o;
+    const report: DemoReport = { backend: info, float16Only, options: { ...shown, batchSize }, losses: [], milliseconds: [], numTensors: [], knn: [] };
     const where = `${info.name}${info.name === "wasm" ? ` (${info.threads} thread${info.threads > 1 ? "s" : ""}, SIMD ${info.simd ? "on" : "off"})` : ""}${notes.length ? ` — ${notes.join("; ")}` : ""}`;
+    const every = o.evalEvery > 0 ? o.evalEvery : o.steps;
+    $("knn").hidden = !knn;
     let drawing = Promise.resolve();
+    let drawnAt = -1;
+    const redraw = (step: number, suffix?: string) => {
+      drawnAt = step;
+      drawing = drawing.then(() => drawScatter(worker, data, step, suffix));
+    };
     const unsubscribe = worker.onProgress((p) => {
       if (p.kind === "knn") {
         report.knn.push([p.step, p.accuracy]);
         drawLineChart($("knn"), report.knn, "kNN accuracy", (v) => `${(100 * v).toFixed(1)}%`);
-        drawing = drawing.then(() => drawScatter(worker, test, p.step, p.accuracy));
+        redraw(p.step, `, kNN ${(100 * p.accuracy).toFixed(1)}%`);
         return;
       }
       report.losses.push(p.loss);
@@ -117,16 +187,19 @@ async function run(partial: Partial<DemoOptions> = {}): Promise<DemoReport> {
       report.numTensors.push(p.numTensors);
       drawLineChart($("loss"), report.losses.map((l, i) => [i + 1, l]), "BYOL loss");
       status(`${where}: step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}, ${p.milliseconds.toFixed(0)} ms/step`);
+      if (!knn && p.step % every === 0) redraw(p.step);
     });
     try {
       const result = await worker.start({
-        config: runConfig(o),
+        config: runConfig({ ...o, batchSize }, train.channels),
         // copies: the worker takes the buffers it is given, and these views share the parsed files'
-        images: train.images.slice(), labels: train.labels.slice(), width: train.width, height: train.height, channels: 1,
-        knn: { every: o.evalEvery > 0 ? o.evalEvery : o.steps, queries: test, bankSize: Math.min(o.bankImages, train.n) },
+        images: train.images.slice(), labels: knn && train.labels?.slice(), width: train.width, height: train.height, channels: train.channels, knn,
       });
+      if (drawnAt !== result.step) redraw(result.step);
       await drawing;
-      status(`${where}: ${result.stopped ? "stopped" : "done"} after ${result.step} steps, kNN ${(100 * report.knn[report.knn.length - 1][1]).toFixed(1)}%`);
+      const accuracy = report.knn.length ? `, kNN ${(100 * report.knn[report.knn.length - 1][1]).toFixed(1)}%` : "";
+      const batch = batchSize < o.batchSize ? ` (batch ${batchSize}: all ${train.n} pictures)` : "";
+      status(`${where}: ${result.stopped ? "stopped" : "done"} after ${result.step} steps${batch}${accuracy}`);
     } finally {
       unsubscribe();
     }
@@ -137,7 +210,7 @@ async function run(partial: Partial<DemoOptions> = {}): Promise<DemoReport> {
 }
 
 const field = (name: string) => $<HTMLFormElement>("config").elements.namedItem(name) as HTMLInputElement;
-const FORM_FIELDS = ["backend", "encoder", "width", "imageSize", "batchSize", "steps", "learningRate", "evalEvery", "trainImages", "testImages"] as const;
+const FORM_FIELDS = ["dataset", "backend", "encoder", "width", "imageSize", "batchSize", "steps", "learningRate", "evalEvery", "trainImages", "testImages"] as const;
 
 /** Shows the options a run uses in the form (runs started from script pass their own). */
 function fillForm(o: DemoOptions): void {
@@ -146,8 +219,11 @@ function fillForm(o: DemoOptions): void {
 
 function formOptions(): Partial<DemoOptions> {
   const o: Record<string, unknown> = Object.fromEntries(FORM_FIELDS.map((name) => [name, field(name).type === "number" ? Number(field(name).value) : field(name).value]));
-  return { ...o, files: Array.from(field("files").files ?? []) };
+  return { ...o, files: Array.from(field("files").files ?? []), pictures: [field("pictures"), field("folder")].flatMap((input) => Array.from(input.files ?? [])) };
 }
+
+// picking pictures means training on them
+for (const name of ["pictures", "folder"]) field(name).addEventListener("change", () => (field("dataset").value = "pictures"));
 
 $("config").addEventListener("submit", (e) => {
   e.preventDefault();

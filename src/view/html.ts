@@ -5,7 +5,7 @@ import type { ViewData } from "./view-data";
 const STYLE = `
   html, body { margin: 0; height: 100%; font: 13px sans-serif; color: #222; }
   body { display: flex; }
-  #scatter { flex: 1; min-width: 0; height: 100%; cursor: grab; }
+  #scatter { flex: 1; min-width: 0; height: 100%; cursor: grab; background: #fff; }
   #neighbours { width: 300px; overflow-y: auto; border-left: 1px solid #ddd; padding: 0 10px; }
   #neighbours h3 { margin: 10px 0 4px; }
   .grid { display: flex; flex-wrap: wrap; gap: 6px; }

@@ -1,6 +1,7 @@
 // The script of a `byol embed --html` page (bundled into the file, so the page needs nothing else):
 // the embedding it carries in the shared 3-D scatter, the image under the pointer, and a clicked
 // point's nearest neighbours in the full representation.
+import { showImageOnHover } from "./hover";
 import { PALETTE, Scatter3D } from "./scatter3d";
 import type { ViewData } from "./view-data";
 
@@ -15,7 +16,7 @@ sprite.src = `data:image/png;base64,${data.sprite.png}`;
 const canvas = document.getElementById("scatter") as HTMLCanvasElement;
 const hover = document.getElementById("hover")!;
 const panel = document.getElementById("neighbours")!;
-const scatter = new Scatter3D(canvas, data.classes, "drag to rotate, wheel to zoom, point at an image, click for its neighbours");
+const scatter = new Scatter3D(canvas, "drag to rotate, wheel to zoom, point at an image, click for its neighbours");
 
 const className = (i: number) => (data.labels ? data.classes[data.labels[i]] ?? `class ${data.labels[i]}` : "");
 const colour = (i: number) => (data.labels ? PALETTE[data.labels[i] % PALETTE.length] : PALETTE[0]);
@@ -40,15 +41,7 @@ function card(i: number): HTMLElement {
   return figure;
 }
 
-scatter.onHover = (i, x, y) => {
-  hover.hidden = i < 0;
-  if (i < 0) return;
-  thumbnail(i, hover.querySelector("canvas")!);
-  hover.querySelector("span")!.textContent = `#${i} ${className(i)}`;
-  // beside the pointer, flipped to the other side near the window's right and bottom edges
-  hover.style.left = `${x + 16 + hover.offsetWidth > innerWidth ? x - 16 - hover.offsetWidth : x + 16}px`;
-  hover.style.top = `${y + 16 + hover.offsetHeight > innerHeight ? y - 16 - hover.offsetHeight : y + 16}px`;
-};
+showImageOnHover(scatter, hover, thumbnail, (i) => `#${i} ${className(i)}`);
 
 scatter.onPick = (i) => {
   const near = i < 0 ? [] : Array.from(neighbours.subarray(i * k, (i + 1) * k));
@@ -83,4 +76,4 @@ panel.replaceChildren(help());
 canvas.width = canvas.clientWidth;
 canvas.height = canvas.clientHeight;
 // points appear once the thumbnails can be drawn, so hovering always has an image to show
-sprite.decode().then(() => scatter.setPoints(xyz, data.labels, data.caption, data.axes));
+sprite.decode().then(() => scatter.setPoints(xyz, data.labels && { labels: data.labels, classes: data.classes }, data.caption, data.axes));

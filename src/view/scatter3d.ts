@@ -8,13 +8,19 @@ export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "
 /** Axis names of a PCA projection, the default. */
 export const PCA_AXES = ["PC1", "PC2", "PC3"] as const;
 
+/** Each point's class (an index into `classes`, which the legend lists). */
+export interface Colours {
+  labels: ArrayLike<number>;
+  classes: readonly string[];
+}
+
 // pointer travel (px) below which a press and release is a click, not a drag
 const CLICK_SLOP = 4;
 
 /** A 3-D scatter bound to a canvas. */
 export class Scatter3D {
   private xyz = new Float32Array(0);
-  private labels: ArrayLike<number> | null = null;
+  private colours: Colours | null = null;
   private axes: readonly string[] = PCA_AXES;
   private yaw = 0.6;
   private pitch = 0.35;
@@ -31,7 +37,7 @@ export class Scatter3D {
   /** Called with the clicked point (−1: empty space); a drag is not a click. */
   onPick: (index: number) => void = () => {};
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly classes: readonly string[], private readonly hint = "drag to rotate, wheel to zoom") {
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly hint = "drag to rotate, wheel to zoom") {
     let last: [number, number] | null = null;
     let travel = 0;
     canvas.addEventListener("pointerdown", (e) => {
@@ -60,10 +66,10 @@ export class Scatter3D {
   }
 
   /**
-   * Replaces the points (`xyz` is [N, 3] row-major; `labels` index the classes, null draws one
+   * Replaces the points (`xyz` is [N, 3] row-major; `colours` gives each a class, null draws one
    * colour), scaled to fit, and redraws. `axes` names the three axes.
    */
-  setPoints(xyz: Float32Array, labels: ArrayLike<number> | null, caption: string, axes: readonly string[] = PCA_AXES): void {
+  setPoints(xyz: Float32Array, colours: Colours | null, caption: string, axes: readonly string[] = PCA_AXES): void {
     // centred (UMAP's output is not), and scaled so that 98% of the points lie within 0.9 of the
     // centre: the extremes would let a few outliers shrink the cloud
     const n = xyz.length / 3;
@@ -72,8 +78,11 @@ export class Scatter3D {
     const radii = Array.from({ length: n }, (_, i) => Math.hypot(centred[3 * i], centred[3 * i + 1], centred[3 * i + 2])).sort((a, b) => a - b);
     const scale = radii[Math.floor(0.98 * (n - 1))] / 0.9 || 1;
     this.xyz = centred.map((v) => v / scale);
-    this.labels = labels;
+    this.colours = colours;
     this.caption = caption;
+    // the caption and the count, for screen readers (and tests: the plot itself is pixels)
+    this.canvas.setAttribute("role", "img");
+    this.canvas.setAttribute("aria-label", `${caption} (${n} points)`);
     this.axes = axes;
     // smaller dots when there are many, so clusters stay readable
     this.radius = Math.max(1.3, Math.min(2.2, 2.2 * Math.sqrt(2000 / Math.max(xyz.length / 3, 1))));
@@ -108,7 +117,10 @@ export class Scatter3D {
     const ctx = this.canvas.getContext("2d");
     if (!ctx) return;
     const { width: w, height: h } = this.canvas;
-    ctx.fillStyle = "#fff";
+    // the canvas's CSS colours, so a page's light and dark themes reach the plot
+    const { color: ink, backgroundColor: paper } = getComputedStyle(this.canvas);
+    ctx.clearRect(0, 0, w, h);
+    ctx.fillStyle = paper;
     ctx.fillRect(0, 0, w, h);
     const [cy, sy, cp, sp] = [Math.cos(this.yaw), Math.sin(this.yaw), Math.cos(this.pitch), Math.sin(this.pitch)];
     const rotate = (x: number, y: number, z: number): [number, number, number] => {
@@ -138,14 +150,14 @@ export class Scatter3D {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => screen[b][2] - screen[a][2]);
     for (const i of order) {
       const [x, y, z] = screen[i];
-      ctx.fillStyle = PALETTE[(this.labels?.[i] ?? 0) % PALETTE.length];
+      ctx.fillStyle = PALETTE[(this.colours?.labels[i] ?? 0) % PALETTE.length];
       ctx.globalAlpha = 0.55 + 0.4 * (1 - (z + 1) / 2);
       ctx.beginPath();
       ctx.arc(x, y, this.radius * (3 / (3 + z)), 0, 2 * Math.PI);
       ctx.fill();
     }
     ctx.globalAlpha = 1;
-    ctx.strokeStyle = "#000";
+    ctx.strokeStyle = ink;
     for (const i of [...this.marked, this.selected].filter((i) => i >= 0 && i < n)) {
       ctx.lineWidth = i === this.selected ? 2.5 : 1.2;
       ctx.beginPath();
@@ -153,24 +165,25 @@ export class Scatter3D {
       ctx.stroke();
     }
     ctx.lineWidth = 1;
-    this.drawLegend(ctx, w);
-    ctx.fillStyle = "#222";
+    this.drawLegend(ctx, w, ink, paper);
+    ctx.fillStyle = ink;
     ctx.font = "12px sans-serif";
     ctx.fillText(this.caption, 8, 16);
     ctx.fillText(this.hint, 8, h - 8);
   }
 
-  private drawLegend(ctx: CanvasRenderingContext2D, w: number): void {
-    if (!this.classes.length) return;
+  private drawLegend(ctx: CanvasRenderingContext2D, w: number, ink: string, paper: string): void {
+    const classes = this.colours?.classes ?? [];
+    if (!classes.length) return;
     ctx.globalAlpha = 0.85;
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(w - 114, 4, 110, 10 + 15 * this.classes.length);
+    ctx.fillStyle = paper;
+    ctx.fillRect(w - 114, 4, 110, 10 + 15 * classes.length);
     ctx.globalAlpha = 1;
     ctx.font = "11px sans-serif";
-    this.classes.forEach((name, c) => {
+    classes.forEach((name, c) => {
       ctx.fillStyle = PALETTE[c % PALETTE.length];
       ctx.fillRect(w - 108, 10 + c * 15, 9, 9);
-      ctx.fillStyle = "#222";
+      ctx.fillStyle = ink;
       ctx.fillText(name, w - 95, 18 + c * 15);
     });
   }
