@@ -24,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), "byol-export-"));
 const heads = { projectionSize: 8, projectionHiddenSize: 16 };
 /** The default run's small CNN with its 3×3 grid representation, and a ResNet-18 at its global pool. */
 const RUNS: Record<string, RunConfig> = {
-  cnn: { ...DEFAULT_RUN, ...heads, encoder: { arch: "small-cnn", width: 4, stem: "cifar" }, imageSize: 12, channels: 1, tap: "grid3" },
+  cnn: { ...DEFAULT_RUN, ...heads, encoder: { arch: "small-cnn", width: 4, stem: "cifar" }, imageSize: 12, channels: 1, tap: "grid3", representation: undefined },
   resnet: { ...DEFAULT_RUN, ...heads, encoder: { arch: "resnet18", width: 2, stem: "cifar" }, imageSize: 8, channels: 3, tap: "avgpool", representation: undefined },
 };
 const learners: Record<string, Learner> = {};

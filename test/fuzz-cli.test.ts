@@ -61,7 +61,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; flags
     run: train,
     flags: {
       method: "choice", data: "path", "image-size": "number", channels: "choice", fit: "choice", "cache-mb": "number", steps: "number", epochs: "number", minutes: "number", ...BACKEND, batch: "number", seed: "number",
-      out: "path", resume: "switch", overwrite: "switch", "init-from": "path", arch: "choice", width: "number", depth: "number", stem: "choice", "zero-init-residual": "switch", tap: "layer", representation: "layer",
+      out: "path", resume: "switch", overwrite: "switch", "init-from": "path", arch: "choice", width: "number", depth: "number", stages: "number", stem: "choice", "zero-init-residual": "switch", tap: "layer", representation: "layer",
       lr: "number", "predictor-lr": "number", warmup: "number", tau: "number", augment: "choice", "crop-min": "number", limit: "number", "eval-every": "number", "log-every": "number",
       "checkpoint-every": "number", final: "choice", config: "config", quiet: "switch",
     },

@@ -23,7 +23,7 @@ import { pngBytes } from "./image-files";
 const dir = mkdtempSync(join(tmpdir(), "byol-init-from-"));
 const images = join(dir, "images");
 /** What `byol train --arch small-cnn --width 4` builds for the 12-px grey images below. */
-const CONFIG: RunConfig = { ...DEFAULT_RUN, encoder: { arch: "small-cnn", width: 4, stem: "cifar" }, imageSize: 12, channels: 1 };
+const CONFIG: RunConfig = { ...DEFAULT_RUN, encoder: { ...DEFAULT_RUN.encoder, width: 4 }, imageSize: 12, channels: 1 };
 const TRAIN = ["--data", images, "--arch", "small-cnn", "--batch", "8", "--steps", "1", "--final", "none", "--backend", "wasm", "--threads", "1", "--quiet"];
 const exported = join(dir, "exported.safetensors");
 
@@ -107,7 +107,7 @@ describe("byol train --init-from", () => {
     const out = join(dir, "wider");
     const run = train([...TRAIN, "--width", "8", "--init-from", exported, "--out", out]);
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    await expect(run).rejects.toThrow(`--init-from ${exported} does not fit the run's encoder (small-cnn of width 8, 1 channel(s)); it was exported from a small-cnn of width 4, depth 1, 2 stages, 1 channel(s): `);
+    await expect(run).rejects.toThrow(`--init-from ${exported} does not fit the run's encoder (small-cnn of width 8, depth 1, 3 stages, 1 channel(s)); it was exported from a small-cnn of width 4, depth 1, 3 stages, 1 channel(s): `);
     await expect(run).rejects.toThrow(/conv1\.weight: checkpoint \[4, 1, 3, 3\], model \[8, 1, 3, 3\]/);
     expect(() => readFileSync(join(out, "checkpoint.safetensors"))).toThrow(/ENOENT/);
   });

@@ -35,11 +35,15 @@ export function readInitWeights(path: string): InitWeights {
   return { path, file };
 }
 
+/** An encoder in words: its architecture, width and what else sets its weights' shapes. */
+function encoderText({ arch, width, stem, depth, stages }: RunConfig["encoder"]): string {
+  return `${arch} of width ${width}${arch === "small-cnn" ? `, depth ${depth ?? 1}, ${stages ?? 2} stages` : `, ${stem} stem`}`;
+}
+
 /** What the file says it was exported from (`byol export` records it), to explain a mismatch. */
 function exportedFrom(metadata: Record<string, string>): string {
   try {
-    const { arch, width, stem, depth, stages } = JSON.parse(metadata.encoder);
-    return `; it was exported from a ${arch} of width ${width}${arch === "small-cnn" ? `, depth ${depth ?? 1}, ${stages ?? 2} stages` : `, ${stem} stem`}, ${metadata.channels} channel(s)`;
+    return `; it was exported from a ${encoderText(JSON.parse(metadata.encoder))}, ${metadata.channels} channel(s)`;
   } catch {
     return "";
   }
@@ -58,8 +62,7 @@ export function initEncoder(learner: Learner, { path, file }: InitWeights, confi
   try {
     loadTorchvisionWeights(online, tensors);
   } catch (e) {
-    const { arch, width } = config.encoder;
-    throw new Error(`--init-from ${path} does not fit the run's encoder (${arch} of width ${width}, ${config.channels} channel(s))${exportedFrom(file.metadata)}: ${(e as Error).message}`);
+    throw new Error(`--init-from ${path} does not fit the run's encoder (${encoderText(config.encoder)}, ${config.channels} channel(s))${exportedFrom(file.metadata)}: ${(e as Error).message}`);
   }
   target?.setWeights(online.getWeights());
   const ignored = classifier.length ? `; ignored the classifier ${classifier.join(", ")}` : "";

@@ -102,17 +102,19 @@ function runConfigFrom(v: Values): RunConfig {
   const idle = Object.keys(METHOD_FLAGS).find((k) => v[k] !== undefined && !METHOD_FLAGS[k].includes(method));
   if (idle) throw new UsageError(`--${idle} ${v[idle]} is for --method ${METHOD_FLAGS[idle].join(" or ")}, not ${method}`);
   const cropMin = num(v, "crop-min", { min: 0.01, max: 1 });
+  const arch = choice(v, "arch", TRAIN_FLAGS.arch.choices) ?? d.encoder.arch;
+  const stages = num(v, "stages", { min: 1, max: 8, integer: true }) ?? d.encoder.stages;
   return {
     ...d,
     method,
     useMomentum: method === "byol",
     encoder: {
-      arch: choice(v, "arch", TRAIN_FLAGS.arch.choices) ?? d.encoder.arch,
+      arch,
       width: num(v, "width", { min: 1, max: 512, integer: true }) ?? d.encoder.width,
       stem: choice(v, "stem", TRAIN_FLAGS.stem.choices) ?? d.encoder.stem,
       ...(v["zero-init-residual"] ? { zeroInitResidual: true } : {}),
       ...(v.depth !== undefined ? { depth: num(v, "depth", { min: 1, max: 16, integer: true }) } : {}),
-      ...(v.stages !== undefined ? { stages: num(v, "stages", { min: 1, max: 8, integer: true }) } : {}),
+      ...(arch === "small-cnn" && stages !== undefined ? { stages } : {}),
     },
     tap: (v.tap as string | undefined) ?? d.tap,
     representation: (v.representation as string | undefined) ?? (v.tap ? undefined : d.representation),

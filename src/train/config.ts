@@ -71,22 +71,22 @@ export interface RunConfig {
 
 /**
  * The default run, chosen from measurements on the 2-core machine (bench/RESULTS.md, "Quality on
- * Fashion-MNIST"): the small CNN at width 32 on 28×28 greyscale, batch 64, Adam 2e-3 with 10
- * warmup steps and cosine decay, the predictor at 10× that rate (it then tracks the projection
- * sooner: +0.7–1 kNN point at equal images seen; DirectPred, Tian et al. 2021), τ 0.99 → 1, the
- * paper's augmentations with crops of 20–100% of the area, projector 1024 → 128 on the global pool
- * (`avgpool`, 128-d).
- * The representation is `grid3`, the last 7×7 feature map pooled to 3×3 (1,152-d): Fashion-MNIST's
- * classes differ largely in layout, which a global pool discards — at equal images seen the 3×3
- * grid scores 5–7 kNN points above the same network's global pool. The projector still reads the
- * global pool: fed the grid it scored ~1 point lower there and level at the grid (with the 10×
- * predictor, 32k images), for a step that measured 0–24% slower. A ResNet-18 (width 16) runs 2–10× fewer images/s here and learns
- * less in a laptop budget; pick `--arch resnet18 --width 16` for longer runs.
+ * Fashion-MNIST"): a small CNN of width 16 with three downsampled stages (28 → 14 → 7 → 4 px,
+ * 16 → 128 channels) on 28×28 greyscale, batch 64, Adam 2e-3 with 10 warmup steps and cosine
+ * decay, the predictor at 10× that rate (it then tracks the projection sooner: +0.7–1 kNN point at
+ * equal images seen; DirectPred, Tian et al. 2021), τ 0.99 → 1, the paper's augmentations with
+ * crops of 20–100% of the area, projector 1024 → 128 on the global pool (`avgpool`, 128-d).
+ * The third stage widens what a feature sees from 9 to 17 pixels, so the global pool describes
+ * shapes, not strokes: +2–3 kNN points there at equal images seen over the two-stage width-32 CNN,
+ * at 0.6× its cost per image. The representation is `grid2`, the last 4×4 map pooled to 2×2
+ * (512-d): Fashion-MNIST's classes differ largely in layout, which a global pool discards (the
+ * grid scores 1.5–2 points above the same network's pool). A ResNet-18 (width 16) runs ~5× fewer
+ * images/s here and learns less in a laptop budget; pick `--arch resnet18 --width 16` for longer runs.
  */
 export const DEFAULT_RUN: RunConfig = {
-  encoder: { arch: "small-cnn", width: 32, stem: "cifar" },
+  encoder: { arch: "small-cnn", width: 16, stem: "cifar", stages: 3 },
   tap: "avgpool",
-  representation: "grid3",
+  representation: "grid2",
   imageSize: 28,
   channels: 1,
   projectionSize: 128,
