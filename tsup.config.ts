@@ -4,7 +4,7 @@ import { bundlePage } from "./src/view/bundle-page";
 const external = [/^@tensorflow\//];
 
 const library: Options = {
-  entry: { index: "src/index.ts", node: "src/node.ts" },
+  entry: { index: "src/index.ts", eval: "src/eval/index.ts", io: "src/io/index.ts", kernels: "src/kernels.ts", node: "src/node.ts" },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

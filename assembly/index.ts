@@ -4,7 +4,6 @@ export * from "./ema";
 export * from "./loss";
 export * from "./conv_grad";
 export * from "./augment";
-export * from "./peak";
 export * from "./reduce";
 export * from "./pool_grad";
 export * from "./conv_forward";

@@ -7,7 +7,7 @@
 // Run: npx tsx bench/eval.ts [layout] [monitor] [projection] [knn] [linear] [linear-search]
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { knnAccuracy, linearProbeAccuracy, pca, umapEmbed, type Matrix } from "../src/index";
+import { knnAccuracy, linearProbeAccuracy, pca, umapEmbed, type Matrix } from "../src/eval";
 import { loadFashionMnist } from "../src/node";
 
 const parts = process.argv.slice(2);

@@ -11,7 +11,6 @@ interface AugmentExports {
     outH: number, outW: number, policy: number, params: number, maxKernel: number, out: number, scratch: number,
   ): void;
   augment_scratch_bytes(inH: number, inW: number, c: number, outH: number, outW: number, maxKernel: number): number;
-  rng_fill(out: number, n: number, k0: number, k1: number, c0: number, c1: number, c2: number, c3: number): void;
 }
 
 const raw = () => kernels().exports as unknown as AugmentExports;
@@ -361,14 +360,4 @@ export class AugmentEngine {
     );
     target.set(heap.f32(out, outLen));
   }
-}
-
-/** Raw Philox4x32-10 words (key k0, k1; counters (c0 + i / 4, c1, c2, c3)), for known-answer tests. */
-export function philoxWords(n: number, key: readonly [number, number], counter: readonly [number, number, number, number]): Uint32Array {
-  const heap = kernels().heap;
-  const ptr = heap.alloc(n * 4);
-  raw().rng_fill(ptr, n, key[0], key[1], ...counter);
-  const out = new Uint32Array(heap.memory.buffer, ptr, n).slice();
-  heap.free(ptr);
-  return out;
 }

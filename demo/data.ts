@@ -1,5 +1,5 @@
 // Fashion-MNIST in the page: the four IDX .gz files, picked by the user or fetched from the server.
-import { parseIdxAsync, type LabelledImageSet } from "../src/index";
+import { parseIdxAsync, type LabelledImageSet } from "../src/io";
 
 /** Fashion-MNIST's class names, by label. */
 export const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, shuffledIndices, subset, type ImageSet } from "../src/index";
+import { batchStream, batchesPerEpoch, chunks, gatherImages, heldOutSplit, shuffledIndices, subset } from "../src/data/batches";
+import type { ImageSet } from "../src/data/types";
 
 const take = <T>(g: Generator<T>, k: number): T[] => Array.from({ length: k }, () => g.next().value as T);
 

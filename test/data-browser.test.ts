@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { knnPredict, parseIdx } from "../src/index";
+import { knnPredict } from "../src/eval";
+import { parseIdx } from "../src/io";
 import { repoRoot } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const entry = `
 import * as tf from "@tensorflow/tfjs";
-import { parseIdxAsync, knnPredict, encodeNpy, decodeNpy, imageSetFromRgba, rgbaOfImage } from "./src/index";
+import { knnPredict, encodeNpy, decodeNpy } from "./src/eval";
+import { parseIdxAsync, imageSetFromRgba, rgbaOfImage } from "./src/io";
 window.run = async (gzBase64, train, labels, test) => {
   await tf.setBackend("cpu");
   const gz = Uint8Array.from(atob(gzBase64), (c) => c.charCodeAt(0));

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { imageSetFromRgba, resizeBilinear } from "../src/index";
+import { imageSetFromRgba, resizeBilinear } from "../src/io";
 import { loadImageFolder } from "../src/node";
 import { rng } from "./helpers";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { decodeNpy, embeddingsToCsv, embeddingsToJson, encodeNpy, type Matrix } from "../src/index";
+import { decodeNpy, embeddingsToCsv, embeddingsToJson, encodeNpy, type Matrix } from "../src/eval";
 import { writeEmbeddings } from "../src/node";
 import { randn } from "./helpers";
 

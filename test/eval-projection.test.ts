@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pca, umapEmbed, type Matrix } from "../src/index";
+import { pca, umapEmbed, type Matrix } from "../src/eval";
 import { randn } from "./helpers";
 
 /** A random orthonormal basis of R^f (columns of the returned row-major f×f matrix). */

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { zStd, type Matrix } from "../src/index";
+import { zStd, type Matrix } from "../src/eval";
 import { randn } from "./helpers";
 
 /** Plain float64 reference: normalize rows, unbiased std of each column, mean over columns. */

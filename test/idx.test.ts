@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseIdx, parseIdxAsync } from "../src/index";
+import { parseIdx, parseIdxAsync } from "../src/io";
 import { readIdx } from "../src/node";
 import { idxBytes } from "./data-helpers";
 

@@ -1,6 +1,6 @@
 // Similar-image search (SimilarityIndex) and the effective rank, on matrices with known answers.
 import { describe, expect, it } from "vitest";
-import { effectiveRank, SimilarityIndex } from "../src/index";
+import { effectiveRank, SimilarityIndex } from "../src/eval";
 import { symmetricEigenvalues } from "../src/eval/sym-eigenvalues";
 import { rng } from "./helpers";
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resizeArea } from "../src/index";
+import { resizeArea } from "../src/io";
 import { decodeImageFile, loadImageFolder } from "../src/node";
 import { DATA, haveData } from "./cli-run";
 import { fashionFolder, jpegBytes, pngBytes, solid } from "./image-files";

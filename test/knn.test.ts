@@ -2,7 +2,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { knnAccuracy, knnPredict, type Matrix } from "../src/index";
+import { knnAccuracy, knnPredict, type Matrix } from "../src/eval";
 import { readIdx } from "../src/node";
 import { randn, rng } from "./helpers";
 

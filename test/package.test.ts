@@ -1,7 +1,8 @@
 // The published package works on its own: build and npm pack it (test/pack.ts), install the
 // tarball into a clean project (no dev dependencies; the tfjs peers come from the registry or npm's
 // cache), then import it from ESM and from CommonJS and run kernels. The wasm is embedded in the
-// bundle, so nothing is served or read from disk at run time.
+// bundle, so nothing is served or read from disk at run time. Every entry of the API's tiers resolves
+// from both, and the core stays small.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,23 @@ const consumer = (imports: string, body: (code: string) => string) =>
 // cos = 0 → loss 2; ∂/∂p = −2/‖p‖·ẑ = [0, −2/3]
 const EXPECTED = { build: "simd", ema: [0.5, 1, 1.5, 2, 2.5], mean: 2, grad: [0, Math.fround(-2 / 3)] };
 
+/** The entries with ESM and CommonJS builds (byol-ts/worker is ESM only). */
+const ENTRIES = ["byol-ts", "byol-ts/eval", "byol-ts/io", "byol-ts/kernels", "byol-ts/node"];
+/** What each entry must export (a few names each), so an entry resolving to the wrong file fails. */
+const SAMPLE: Record<string, string[]> = {
+  "byol-ts": ["BYOL", "Trainer", "setBackend"],
+  "byol-ts/eval": ["knnAccuracy", "pca"],
+  "byol-ts/io": ["readSafetensors", "parseIdx"],
+  "byol-ts/kernels": ["initKernels", "emaBlend"],
+  "byol-ts/node": ["BYOL", "loadImageFolder"],
+};
+
+/** Each entry's runtime export names, as a consumer's script loads them. */
+function exportedNames(file: string, source: string): Record<string, string[]> {
+  writeFileSync(join(project, file), source);
+  return JSON.parse(run(process.execPath, [file], project)) as Record<string, string[]>;
+}
+
 let packedFiles: string[] = [];
 
 beforeAll(() => {
@@ -37,7 +55,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("npm package", () => {
   it("ships only the bundle (wasm embedded), the README and package.json", () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts"]));
+    expect(packedFiles).toEqual(expect.arrayContaining(["index", "eval", "io", "kernels", "node"].flatMap((e) => [`dist/${e}.js`, `dist/${e}.cjs`, `dist/${e}.d.ts`, `dist/${e}.d.cts`])));
     expect(packedFiles.filter((f) => !(f.startsWith("dist/") || f === "package.json" || f === "README.md"))).toEqual([]);
     expect(packedFiles.some((f) => f.endsWith(".wasm"))).toBe(false);
   });
@@ -48,12 +66,21 @@ describe("npm package", () => {
   });
 
   it("imports from ESM and runs the kernels", () => {
-    writeFileSync(join(project, "use.mjs"), consumer(`import { initKernels, emaBlend, cosineLoss } from "byol-ts";`, (code) => code));
+    writeFileSync(join(project, "use.mjs"), consumer(`import { initKernels, emaBlend, cosineLoss } from "byol-ts/kernels";`, (code) => code));
     expect(JSON.parse(run(process.execPath, ["use.mjs"], project))).toEqual(EXPECTED);
   });
 
   it("requires from CommonJS and runs the kernels", () => {
-    writeFileSync(join(project, "use.cjs"), consumer(`const { initKernels, emaBlend, cosineLoss } = require("byol-ts");`, (code) => `(async () => {${code}\n})();`));
+    writeFileSync(join(project, "use.cjs"), consumer(`const { initKernels, emaBlend, cosineLoss } = require("byol-ts/kernels");`, (code) => `(async () => {${code}\n})();`));
     expect(JSON.parse(run(process.execPath, ["use.cjs"], project))).toEqual(EXPECTED);
+  });
+
+  it("resolves every entry from ESM and CommonJS, the same names from both; the core exports at most 25 values", () => {
+    const list = JSON.stringify(ENTRIES);
+    const esm = exportedNames("names.mjs", `const out = {};\nfor (const e of ${list}) out[e] = Object.keys(await import(e)).sort();\nconsole.log(JSON.stringify(out));\n`);
+    const cjs = exportedNames("names.cjs", `const out = {};\nfor (const e of ${list}) out[e] = Object.keys(require(e)).filter((k) => k !== "__esModule").sort();\nconsole.log(JSON.stringify(out));\n`);
+    expect(cjs).toEqual(esm);
+    for (const entry of ENTRIES) expect(esm[entry]).toEqual(expect.arrayContaining(SAMPLE[entry]));
+    expect(esm["byol-ts"].length).toBeLessThanOrEqual(25);
   });
 });

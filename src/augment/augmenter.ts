@@ -1,7 +1,7 @@
 // The augmenter the learner calls every step: a dataset uploaded once, two views per batch of
 // indices, each sample with its own parameters, deterministic in (seed, step, position, view).
 import {
-  AugmentEngine, checkImages, decodeParams, encodeParams, encodePolicy, PARAM_SLOTS,
+  AugmentEngine, checkImages, decodeParams, encodePolicy, PARAM_SLOTS,
   type ImageShape, type SampleParams,
 } from "../../bindings/augment";
 import { initKernels, type KernelBuild } from "../../bindings/loader";
@@ -70,7 +70,8 @@ export interface AugmentedViews {
  * {@link Augmenter.views} every step.
  */
 export class Augmenter {
-  private readonly engine = new AugmentEngine();
+  /** @internal the kernel-side dataset and pipeline; tests drive it directly (test/augment-direct.ts). */
+  readonly engine = new AugmentEngine();
   private policies: [Float32Array, Float32Array] | null = null;
   private outHW: [number, number] | null = null;
   private buffers: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
@@ -158,20 +159,6 @@ export class Augmenter {
     this.engine.dispose();
     this.source = null;
     this.outHW = null;
-  }
-
-  /**
-   * Augments the images at `indices` with given parameters (one per index) under a view policy:
-   * for tests, debugging and showing what a draw does.
-   */
-  viewWithParams(indices: ArrayLike<number>, params: readonly SampleParams[], policy: ViewPolicy): Float32Array {
-    const [oh, ow, c] = this.outShape;
-    const shape = this.engine.shape!;
-    if (params.length !== indices.length) throw new RangeError(`viewWithParams: ${params.length} parameter sets for ${indices.length} indices`);
-    const sizes = { channels: c, inHeight: shape.height, inWidth: shape.width, outHeight: oh, outWidth: ow };
-    const out = new Float32Array(indices.length * oh * ow * c);
-    this.engine.apply(encodePolicy(resolveViewPolicy("policy", policy, sizes)), encodeParams(params, shape.height, shape.width), indices, oh, ow, out);
-    return out;
   }
 
   private targets(len: number, options: ViewsOptions): [Float32Array, Float32Array] {

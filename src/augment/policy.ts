@@ -82,7 +82,7 @@ function mergeView(base: ViewPolicy, over: ViewOverrides | undefined): ViewPolic
 }
 
 /** Applies {@link PolicyOverrides} to a pair of views. */
-export function mergePolicy(pair: PolicyPair, overrides: PolicyOverrides = {}): PolicyPair {
+function mergePolicy(pair: PolicyPair, overrides: PolicyOverrides = {}): PolicyPair {
   const { view1, view2, cropScale, ...both } = overrides;
   const shared: ViewOverrides = cropScale ? { ...both, crop: { ...(both.crop ?? {}), scale: cropScale } } : both;
   return {

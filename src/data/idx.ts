@@ -113,7 +113,7 @@ export function declaredIdxBytes(header: IdxHeader, compressed: number, source: 
  * inflates past the size the header declares stops there, so memory stays within the file's own
  * declared size. Errors name `source`.
  */
-export async function gunzipIdx(bytes: Uint8Array, source = "gzip data"): Promise<Uint8Array> {
+async function gunzipIdx(bytes: Uint8Array, source = "gzip data"): Promise<Uint8Array> {
   const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
   let head: Uint8Array = new Uint8Array(0);
   let out: Uint8Array | null = null;

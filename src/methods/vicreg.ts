@@ -25,7 +25,7 @@ export interface VICRegWeights {
 }
 
 /** The paper's weights (section 4.1 and its code). */
-export const VICREG_PAPER: VICRegWeights = { invariance: 25, variance: 25, covariance: 1, gamma: 1, epsilon: 1e-4 };
+const VICREG_PAPER: VICRegWeights = { invariance: 25, variance: 25, covariance: 1, gamma: 1, epsilon: 1e-4 };
 
 /**
  * The variance and covariance terms of one branch `z` [N, D]: mean over dimensions of
