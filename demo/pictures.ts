@@ -1,7 +1,8 @@
 // The user's own pictures in the page: image files, picked one by one or as a folder, decoded by
 // the browser, centre-cropped square and resized to the run's size (and to a thumbnail size for the
 // scatter). A picked folder's sub-folders become classes, so its points are coloured by folder.
-import { imageSetFromRgba, rgbaOfImage, type ImageSet } from "../src/index";
+import type { ImageSet } from "../src/index";
+import { imageSetFromRgba, rgbaOfImage } from "../src/io/index";
 import { PALETTE } from "../src/view/scatter3d";
 
 /** Side of the thumbnails shown on hover: sharper than small training images, still cheap. */
