@@ -54,7 +54,7 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     const args = ["--arch", "resnet18", "--width", "2", "--zero-init-residual", "--batch", "8", "--limit", "32", "--data", DATA, "--quiet"];
     const t = await byol(["train", ...args, "--steps", "1", "--out", out, "--final", "none", "--eval-every", "100"]);
     expect(t.code, t.stderr).toBe(0);
-    expect(t.stderr).toMatch(/model: resnet18 width 2 cifar stem, zero-init residual,/);
+    expect(t.stderr).toMatch(/model: resnet18 of width 2, cifar stem, zero-init residual,/);
     const info = readCheckpointInfo(new Uint8Array(readFileSync(join(out, "checkpoint.safetensors"))), "checkpoint");
     expect((info.config as { encoder: unknown }).encoder).toEqual({ arch: "resnet18", width: 2, stem: "cifar", zeroInitResidual: true });
   });

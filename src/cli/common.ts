@@ -51,3 +51,8 @@ export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Lea
   restoreCheckpoint(learner, bytes, path);
   return { learner, config, info, path };
 }
+
+/** An encoder in words: its architecture, width and what else sets its weights' shapes. */
+export function encoderText({ arch, width, stem, depth, stages, zeroInitResidual }: RunConfig["encoder"]): string {
+  return `${arch} of width ${width}${arch === "small-cnn" ? `, depth ${depth ?? 1}, ${stages ?? 2} stages` : `, ${stem} stem${zeroInitResidual ? ", zero-init residual" : ""}`}`;
+}

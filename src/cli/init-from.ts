@@ -9,6 +9,7 @@ import { loadTorchvisionWeights } from "../io/torchvision";
 import { CHECKPOINT_FORMAT } from "../train/checkpoint";
 import type { RunConfig } from "../train/config";
 import { UsageError } from "./args";
+import { encoderText } from "./common";
 
 /** A state dict read for --init-from. */
 export interface InitWeights {
@@ -33,11 +34,6 @@ export function readInitWeights(path: string): InitWeights {
     throw new UsageError(`--init-from ${path}: a byol-ts training checkpoint, not a state dict; continue it with --resume, or write its encoder with byol export --format torchvision`);
   }
   return { path, file };
-}
-
-/** An encoder in words: its architecture, width and what else sets its weights' shapes. */
-function encoderText({ arch, width, stem, depth, stages }: RunConfig["encoder"]): string {
-  return `${arch} of width ${width}${arch === "small-cnn" ? `, depth ${depth ?? 1}, ${stages ?? 2} stages` : `, ${stem} stem`}`;
 }
 
 /** What the file says it was exported from (`byol export` records it), to explain a mismatch. */

@@ -15,7 +15,7 @@ import { DEFAULT_RUN, methodOf, representationOf, type RunConfig } from "../trai
 import { buildLearner, createTrainer, evaluateKnn, METHODS, normalizationOf, representationFits } from "../train/setup";
 import { lockRunDir } from "../train/run-lock";
 import { choice, num, parse, readConfigFile, UsageError } from "./args";
-import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, encoderText, learnerFromCheckpoint, say, startBackend } from "./common";
 import { dataSource, DEFAULT_CACHE_MB, loadRunData, memoryBytesOf } from "./data";
 import { evaluate, printEvaluation } from "./evaluate";
 import { helpText, type FlagTable } from "./flags";
@@ -221,8 +221,7 @@ export async function train(argv: string[]): Promise<number> {
     config.totalSteps = steps ?? (epochs ? Math.max(1, Math.round(epochs * epochSteps)) : config.totalSteps);
     learner.setTotalSteps(config.totalSteps);
   }
-  const a = config.encoder;
-  say(`model: ${a.arch} width ${a.width} ${a.stem} stem${a.zeroInitResidual ? ", zero-init residual" : ""}, representation ${representationOf(config)}, ${headsOf(config, learner.tapSize)}; method ${methodOf(config)}, batch ${config.batchSize}, lr ${config.learningRate}${methodOf(config) === "byol" ? `, τ ${config.tauBase}→1` : ""}, seed ${config.seed}`);
+  say(`model: ${encoderText(config.encoder)}, representation ${representationOf(config)}, ${headsOf(config, learner.tapSize)}; method ${methodOf(config)}, batch ${config.batchSize}, lr ${config.learningRate}${methodOf(config) === "byol" ? `, τ ${config.tauBase}→1` : ""}, seed ${config.seed}`);
 
   const trainer = await createTrainer(config, learner, data, position);
 
