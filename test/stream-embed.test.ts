@@ -68,11 +68,13 @@ describe("eval, embed and similar --cache-mb", () => {
     await trainOn(warm, run);
     const embed = (cap: string[]) => cli(embedCommand, ["--checkpoint", run, "--data", images, "--dims", "0", "--out", join(dir, "large.npy"), ...cap, ...quick]);
     await cli(embedCommand, ["--checkpoint", run, "--dims", "0", "--out", join(dir, "warm.npy"), ...quick]); // tfjs and the kernels at their working size
+    await embed(["--cache-mb", "1"]); // the image cache written, and the streamed path's buffers at their size
     const streamed = await memoryGrowth(() => embed(["--cache-mb", "1"]));
-    // the same measure on the in-memory path sees the whole decoded folder
     const memory = await memoryGrowth(() => embed([]));
-    expect(memory.arrayBuffers).toBeGreaterThan(17);
-    // streamed: a batch of 256 images (0.75 MiB), the 6000 × F features and decoding's buffers
-    expect(streamed.arrayBuffers).toBeLessThan(6);
+    console.log(`embed of 6000 images, peak growth (MiB): streamed ${JSON.stringify(streamed)}, in memory ${JSON.stringify(memory)}`);
+    // The decoded folder is 17.6 MiB: the in-memory path's resident peak holds it, the streamed
+    // one's a batch of 256 (0.75 MiB). Peaks are the kernel's high-water mark (embedding does not
+    // yield to the sampler); the streamed run goes first, so one-time growth counts against it.
+    expect(memory.rss - streamed.rss).toBeGreaterThan(12);
   }, 300_000); // ~40 s alone, ~110 s on a loaded machine
 });

@@ -100,7 +100,7 @@ describe.skipIf(!hasChromium)("training in a Web Worker, in Chromium (skipped: /
     expect(JSON.parse(r.stopReply)).toEqual({ step: 0 });
     expect(r.stopIdle).toBe("stop: no run in progress");
     expect(JSON.parse(r.afterwards)).toEqual({ step: 2, totalSteps: 30, stopped: false });
-    expect(JSON.parse(r.embed)).toEqual({ n: 100, dims: 144, projection: 300, finite: true }); // the default grid3 representation: 3 × 3 × 16
+    expect(JSON.parse(r.embed)).toEqual({ n: 100, dims: 128, projection: 300, finite: true }); // the default grid2 representation: 2 × 2 × 32
   }, 60_000);
 
   it("trains 10 steps on WebGL inside the worker (OffscreenCanvas, SwiftShader without a GPU)", async () => {
@@ -133,7 +133,7 @@ describe("the same API in Node on worker_threads", () => {
       if (browserLosses) expect(losses).toEqual(browserLosses.slice(0, 5));
       expect(readCheckpointInfo(await t.save(), "node worker checkpoint").step).toBe(5);
       const e = await t.embed({ ...dataset(), images: dataset().images.slice(0, 50 * 256) });
-      expect([e.n, e.dims, e.projection.length]).toEqual([50, 144, 150]); // grid3 of the 4×4×16 map
+      expect([e.n, e.dims, e.projection.length]).toEqual([50, 128, 150]); // grid2 of the 2×2×32 map
       await expect(t.start({ config: CONFIG, ...dataset(), channels: 3 })).rejects.toThrow("start: channels is 3, but the run's config.channels is 1");
     } finally {
       t.terminate();
