@@ -72,6 +72,18 @@ describe("convolution kernels on helper threads", () => {
     expect(batchParts(g(1, 512, 512), 4)).toEqual([[0, 1]]);
   });
 
+  it("a call the helper cannot run fails with what the helper threw, after one rerun", async () => {
+    await setBackend("wasm", { kernelThreads: 2 });
+    const helper = kernelHelpers()[0];
+    const beyond = helper.memory.buffer.byteLength; // input, filter, output and scratch all past the end
+    helper.post("conv2d_forward", [beyond, beyond, beyond, beyond, 2, 8, 8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1]);
+    expect(() => helper.wait()).toThrow(/^byol-ts kernel thread: conv2d_forward trapped twice \(RuntimeError: memory access out of bounds; then RuntimeError: memory access out of bounds\)$/);
+    // the helper still serves calls
+    const threaded = work(13);
+    threaded.forEach((t, i) => expect(relL2(t, single[0][i])).toBeLessThan(1e-5));
+    await setBackend("wasm");
+  });
+
   it("stops the helpers when set back to one thread, and rejects bad counts", async () => {
     await setBackend("wasm", { kernelThreads: 2 });
     expect(kernelHelpers()).toHaveLength(1);
