@@ -85,6 +85,9 @@ describe.skipIf(!haveData)("byol CLI on Fashion-MNIST", () => {
     const tau = await byol(["train", "--method", "vicreg", "--tau", "0.9", "--out", join(dir, "never")]);
     expect(tau.code).toBe(2);
     expect(tau.stderr).toMatch(/--tau 0\.9 is for --method byol, not vicreg/);
+    const stages = await byol(["train", "--arch", "resnet18", "--stages", "3", "--out", join(dir, "never")]);
+    expect(stages.code).toBe(2);
+    expect(stages.stderr).toMatch(/--stages 3 is for --arch small-cnn, not resnet18/);
   });
 
   it("resumes after Ctrl-C to the same weights as an uninterrupted run (cpu)", async () => {

@@ -104,6 +104,7 @@ function runConfigFrom(v: Values): RunConfig {
   const cropMin = num(v, "crop-min", { min: 0.01, max: 1 });
   const arch = choice(v, "arch", TRAIN_FLAGS.arch.choices) ?? d.encoder.arch;
   const stages = num(v, "stages", { min: 1, max: 8, integer: true }) ?? d.encoder.stages;
+  if (v.stages !== undefined && arch !== "small-cnn") throw new UsageError(`--stages ${v.stages} is for --arch small-cnn, not ${arch}`);
   return {
     ...d,
     method,
