@@ -33,7 +33,8 @@ const phases = (p: StepReport["phases"]) => `augment ${p.augment.toFixed(1)} | g
 function pytorch(name: keyof typeof STEP_CONFIGS): number {
   const c = STEP_CONFIGS[name];
   const net = c.encoder.arch === "small-cnn"
-    ? ["--net", "small-cnn", "--width", String(c.encoder.width), "--grid", String(/^grid(\d)$/.exec(c.tap ?? "")?.[1] ?? 0)]
+    ? ["--net", "small-cnn", "--width", String(c.encoder.width), "--stages", String(c.encoder.stages ?? 2), "--depth", String(c.encoder.depth ?? 1),
+      "--grid", String(/^grid(\d)$/.exec(c.tap ?? "")?.[1] ?? 0)]
     : ["--net", "resnet18"];
   const args = [join(import.meta.dirname, "anchor", "byol_step.py"), ...net, "--batch", String(c.batchSize), "--hidden", String(c.projectionHiddenSize), "--proj", String(c.projectionSize), "--steps", String(ANCHOR_STEPS), "--threads", "2"];
   const run = spawnSync("/usr/bin/python3", args, { encoding: "utf8" });

@@ -3,8 +3,9 @@
 # greyscale tiled to 3 channels, its default augmentations (one parameter draw per batch), both views
 # concatenated through online and target, projector/predictor Linear-BN-ReLU-Linear (4096 -> 256),
 # symmetric 2 - 2cos loss, Adam 3e-4, EMA 0.99. Prints one JSON line of median phase times.
-# --net small-cnn: byol-ts' default network with the same layers instead (conv3x3(w)-BN-ReLU,
-# conv3x3/2(2w)-BN-ReLU, conv3x3/2(4w)-BN-ReLU, then the tap: global average or a GxG grid pool),
+# --net small-cnn: byol-ts' small CNN with the same layers instead (conv3x3(w)-BN-ReLU, then --stages
+# stages of conv3x3/2 doubling the width, each followed by --depth - 1 conv3x3 of that width, all
+# conv-BN-ReLU; then the tap: global average or, on the 7x7 map of two stages, a GxG grid pool),
 # 28x28x1, projector/predictor 1024 -> 128, Adam; the same augmentations on one channel.
 # Run: /usr/bin/python3 bench/anchor/byol_step.py [--net resnet18|small-cnn] [--batch 128] [--steps 10] [--threads 2]
 import argparse, copy, json, time
@@ -18,7 +19,9 @@ p.add_argument("--steps", type=int, default=10)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--net", choices=["resnet18", "small-cnn"], default="resnet18")
 p.add_argument("--width", type=int, default=32)
-p.add_argument("--grid", type=int, default=0, help="small-cnn tap: 0 = global average pool, G = GxG grid")
+p.add_argument("--stages", type=int, default=2, help="small-cnn: downsampled stages")
+p.add_argument("--depth", type=int, default=1, help="small-cnn: convolutions per stage")
+p.add_argument("--grid", type=int, default=0, help="small-cnn tap: 0 = global average pool, G = GxG grid (two stages only)")
 p.add_argument("--hidden", type=int, default=4096)
 p.add_argument("--proj", type=int, default=256)
 a = p.parse_args()
@@ -28,11 +31,13 @@ torch.manual_seed(0)
 def mlp(dim, hidden=a.hidden, out=a.proj):
     return nn.Sequential(nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out))
 
-def small_cnn(w, grid):
+def small_cnn(w, grid, stages, depth):
     layers, c = [], 1
-    for i, m in enumerate((1, 2, 4)):
-        layers += [nn.Conv2d(c, w * m, 3, stride=1 if i == 0 else 2, padding=1, bias=False), nn.BatchNorm2d(w * m), nn.ReLU(inplace=True)]
+    convs = [(1, 1)] + [(2 ** (s + 1), 2 if j == 0 else 1) for s in range(stages) for j in range(depth)]
+    for m, stride in convs:
+        layers += [nn.Conv2d(c, w * m, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(w * m), nn.ReLU(inplace=True)]
         c = w * m
+    assert grid == 0 or stages == 2, "--grid pools the 7x7 map of two stages"
     # 7x7 -> GxG with byol-ts' windows (side 7 - (G-1)*floor(7/G), stride floor(7/G))
     pool = nn.AdaptiveAvgPool2d(1) if grid == 0 else nn.AvgPool2d(7 - (grid - 1) * (7 // grid), 7 // grid)
     return nn.Sequential(*layers, pool, nn.Flatten()), c * max(grid, 1) ** 2
@@ -43,7 +48,7 @@ if a.net == "resnet18":
     encoder.fc = nn.Identity()  # the avgpool output, flattened: what hidden_layer='avgpool' returns
     features = 512
 else:
-    encoder, features = small_cnn(a.width, a.grid)
+    encoder, features = small_cnn(a.width, a.grid, a.stages, a.depth)
 online = nn.Sequential(encoder, mlp(features))
 predictor = mlp(a.proj)
 target = copy.deepcopy(online).requires_grad_(False)
