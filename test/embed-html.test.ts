@@ -1,6 +1,6 @@
 // `byol embed --html` end to end: a tiny run's checkpoint, its 3-D view written as one HTML file,
 // opened from disk in headless Chromium with every network request refused: the scatter is drawn,
-// hovering a point shows its thumbnail, clicking lists its neighbours, and nothing logs an error.
+// hovering a point (tapping it on a touch screen) shows its thumbnail, clicking lists its neighbours, and nothing logs an error.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,18 @@ describe.skipIf(!haveData || !hasChromium)("byol embed --html in Chromium (skipp
       await expect.poll(() => page.locator("#neighbours figure").count()).toBe(0);
       expect(errors).toEqual([]);
       expect(fetched).toEqual([]);
+
+      // a touch screen has no hover: a tap on a point shows its image, a tap on empty space hides it
+      const touch = await browser.newPage({ viewport: { width: 1000, height: 700 }, hasTouch: true });
+      await touch.goto(pathToFileURL(html).href);
+      await expect.poll(async () => (await colouredPixels(touch)).count).toBeGreaterThan(1000);
+      const at = (await colouredPixels(touch)).first!;
+      expect(await touch.isVisible("#hover")).toBe(false);
+      await touch.touchscreen.tap(at[0] + 0.5, at[1] + 0.5);
+      await expect.poll(() => touch.isVisible("#hover")).toBe(true);
+      expect(await touch.textContent("#hover span")).toMatch(/^#\d+ /);
+      await touch.touchscreen.tap(5, 690);
+      await expect.poll(() => touch.isVisible("#hover")).toBe(false);
     } finally {
       await browser.close();
     }

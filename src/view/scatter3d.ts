@@ -32,7 +32,7 @@ export class Scatter3D {
   private selected = -1;
   private marked: readonly number[] = [];
 
-  /** Called with the point under the pointer (−1: none) while it moves with no button held. */
+  /** Called with the point under the pointer (−1: none) while it moves with no button held, and on a touch or pen tap. */
   onHover: (index: number, clientX: number, clientY: number) => void = () => {};
   /** Called with the clicked point (−1: empty space); a drag is not a click. */
   onPick: (index: number) => void = () => {};
@@ -46,7 +46,12 @@ export class Scatter3D {
       canvas.setPointerCapture(e.pointerId);
     });
     canvas.addEventListener("pointerup", (e) => {
-      if (last && travel < CLICK_SLOP) this.onPick(this.pointAt(e.offsetX, e.offsetY));
+      if (last && travel < CLICK_SLOP) {
+        const point = this.pointAt(e.offsetX, e.offsetY);
+        // a finger or pen has no hover: its tap shows what the mouse shows by pointing
+        if (e.pointerType !== "mouse") this.onHover(point, e.clientX, e.clientY);
+        this.onPick(point);
+      }
       last = null;
     });
     canvas.addEventListener("pointermove", (e) => {
@@ -57,7 +62,8 @@ export class Scatter3D {
       last = [e.clientX, e.clientY];
       this.draw();
     });
-    canvas.addEventListener("pointerleave", (e) => this.onHover(-1, e.clientX, e.clientY));
+    // a lifted finger leaves too: what its tap showed stays until the next tap
+    canvas.addEventListener("pointerleave", (e) => e.pointerType === "mouse" && this.onHover(-1, e.clientX, e.clientY));
     canvas.addEventListener("wheel", (e) => {
       e.preventDefault();
       this.zoom = Math.max(0.3, Math.min(5, this.zoom * Math.exp(-e.deltaY * 0.001)));
