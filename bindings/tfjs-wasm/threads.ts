@@ -26,7 +26,9 @@ const WORKER_THREADS: string = "node:worker_threads";
 const TIMEOUT_MS = 120_000;
 
 // The worker: instantiate the kernels on the shared memory, then serve calls until told to stop
-// (a negative request). Plain JS, evaluated by worker_threads.
+// (a negative request). Plain JS, evaluated by worker_threads. Atomics.wait can return with no new
+// request (measured under load: about one wake in 2,000); running the last call again then would
+// rewrite its output while the caller reads it, so only a new request number runs anything.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { module, memory, control, names } = workerData;
@@ -36,7 +38,9 @@ parentPort.postMessage("ready");
 let seen = 0;
 for (;;) {
   Atomics.wait(c, ${REQUEST}, seen);
-  seen = Atomics.load(c, ${REQUEST});
+  const request = Atomics.load(c, ${REQUEST});
+  if (request === seen) continue;
+  seen = request;
   if (seen < 0) break;
   const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
   try {
@@ -55,7 +59,6 @@ for (;;) {
 export class KernelThread {
   private seq = 0;
   private posted = "";
-  private postedArgs: number[] = [];
   private constructor(
     private readonly worker: { terminate(): Promise<number>; unref(): void },
     readonly memory: WebAssembly.Memory,
@@ -97,39 +100,21 @@ export class KernelThread {
     c[ARGC] = args.length;
     c.set(args, ARGS);
     this.posted = name;
-    this.postedArgs = args;
     Atomics.store(c, REQUEST, ++this.seq);
     Atomics.notify(c, REQUEST);
   }
 
-  /**
-   * Blocks until the posted call has finished. A call that threw is run once more (the kernels
-   * overwrite their outputs, so a rerun gives the same result) and said once per process: once in
-   * four runs of the learning tests under load, a helper trapped on a call whose inputs were fine
-   * (the cause is not found yet; the warning carries what the helper threw). A second failure is
-   * an error with both messages.
-   */
+  /** Blocks until the posted call has finished; a call that threw is an error carrying what the helper threw. */
   wait(): void {
-    const failure = this.result();
-    if (failure === null) return;
-    this.post(this.posted, this.postedArgs);
-    const again = this.result();
-    if (again !== null) throw new Error(`byol-ts kernel thread: ${this.posted} trapped twice (${failure}; then ${again})`);
-    if (!retryReported) console.warn(`byol-ts kernel thread: ${this.posted} trapped (${failure}) and succeeded when run again`);
-    retryReported = true;
-  }
-
-  /** Waits for the posted call: null when it finished, else the message it threw. */
-  private result(): string | null {
     const c = this.control;
     // wait on the value seen, not on seq − 1: after an earlier timeout DONE may lag further behind
     for (let done = Atomics.load(c, DONE); done !== this.seq; done = Atomics.load(c, DONE)) {
       if (Atomics.wait(c, DONE, done, TIMEOUT_MS) === "timed-out") throw new Error(`byol-ts kernel thread: no answer in ${TIMEOUT_MS / 1000} s`);
     }
-    if (c[CALL] !== FAILED) return null;
+    if (c[CALL] !== FAILED) return;
     const bytes = new Uint8Array(c.buffer, 4 * (ARGS + MAX_ARGS), MESSAGE_BYTES);
     const end = bytes.indexOf(0);
-    return new TextDecoder().decode(bytes.slice(0, end < 0 ? MESSAGE_BYTES : end));
+    throw new Error(`byol-ts kernel thread: ${this.posted} failed (${new TextDecoder().decode(bytes.slice(0, end < 0 ? MESSAGE_BYTES : end))})`);
   }
 
   /** Stops the helper. */
@@ -141,7 +126,6 @@ export class KernelThread {
 }
 
 let helpers: KernelThread[] = [];
-let retryReported = false;
 
 /**
  * Runs the convolution kernels on `threads` threads in all (the caller plus `threads − 1` helpers);
