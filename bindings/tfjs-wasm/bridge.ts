@@ -73,12 +73,12 @@ export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory {
 function makeBridge(backend: WasmBackendLike, module: WebAssembly.Module, instance: WebAssembly.Instance): Entry {
   let scratchPtr = 0;
   let scratchBytes = 0;
-  const sharedBuild = (Object.keys(sharedModules) as SharedKernelBuild[]).find((b) => sharedModules[b] === module);
-  const build = sharedBuild ?? kernels().build;
+  const twin = (Object.keys(sharedModules) as SharedKernelBuild[]).find((b) => sharedModules[b] === module);
+  const build = twin ?? kernels().build;
   const bridge: Bridge = {
     build,
-    shared: sharedBuild !== undefined,
-    moduleName: sharedBuild ? `${sharedBuild}-shared` : build,
+    shared: twin !== undefined,
+    moduleName: twin ? `${twin}-shared` : build,
     exports: instance.exports as unknown as RawExports,
     ptr(t) {
       const data = backend.dataIdMap.get(t.dataId);
