@@ -1,13 +1,15 @@
 // Relaxed SIMD (fused multiply-add) against SIMD (mul then add) on byol-ts' convolution kernels, in
 // one process, the builds alternating call by call so that the machine's load falls on both alike:
 // each case's forward, input gradient and filter gradient (tf.grads of a conv2d), median ms per build
-// and the ratio simd / relaxed-simd (above 1: relaxed SIMD is faster). One kernel thread.
+// and the ratio simd / relaxed-simd (above 1: relaxed SIMD is faster). One kernel thread. With --step,
+// instead the default run's training step on 2 kernel threads (benchStep), the builds alternating run by run.
 //
-//   npx tsx bench/relaxed.ts [--samples 9]
+//   npx tsx bench/relaxed.ts [--samples 9] [--step]
 import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import type { KernelBuild } from "../bindings/loader";
 import { setBackend } from "../src/backend";
+import { benchStep } from "../src/bench/step";
 
 const i = process.argv.indexOf("--samples");
 const SAMPLES = i > 0 ? Number(process.argv[i + 1]) : 9;
@@ -35,7 +37,20 @@ function step([n, s, cin, cout, k, stride]: (typeof CASES)[number]): () => void 
 
 const builds: KernelBuild[] = ["simd", "relaxed-simd"];
 console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" / ")}`);
-for (const c of CASES) {
+if (process.argv.includes("--step")) {
+  const ips: Record<string, number[]> = { simd: [], "relaxed-simd": [] };
+  for (let s = 0; s < SAMPLES; s++) {
+    for (const b of s % 2 ? [...builds].reverse() : builds) {
+      const info = await setBackend("wasm", { kernelBuild: b, kernelThreads: 2 });
+      const r = await benchStep("default", 2, { backend: info.name, build: info.kernelBuild ?? "none", helperBuild: info.helperBuild, threads: 2 });
+      ips[b].push(r.imagesPerSecond);
+      console.log(`  ${r.build} (helpers ${r.helperBuild}): ${r.imagesPerSecond.toFixed(2)} img/s, gradients ${r.phases.gradients.toFixed(0)} ms`);
+    }
+  }
+  const [simd, relaxed] = builds.map((b) => median(ips[b]));
+  console.log(`default step, 2 kernel threads: simd ${simd.toFixed(2)} img/s, relaxed-simd ${relaxed.toFixed(2)} img/s, relaxed / simd ${(relaxed / simd).toFixed(3)}`);
+}
+for (const c of process.argv.includes("--step") ? [] : CASES) {
   const times: Record<string, number[]> = { simd: [], "relaxed-simd": [] };
   await setBackend("wasm", { kernelBuild: "simd" });
   const run = step(c);
