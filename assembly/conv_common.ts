@@ -127,6 +127,18 @@ export function patchPairs(table: usize, patches: usize, m0: i32, m1: i32, out: 
 // ---------------------------------------------------------------- the row tile
 
 /**
+ * c + a·b, four lanes. The relaxed-SIMD builds (`--enable relaxed-simd`) use f32x4.relaxed_madd,
+ * fused (one rounding) where the CPU has FMA; the SIMD build keeps mul then add (two roundings).
+ * Only the convolution tiles (and so BatchMatMul) use it: the other kernels are the same in both.
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * 6 destination rows × 8 columns (12 of 16 vector registers): dest[r][col..col+8) +=
  * Σ_k src[r][k] · panel[k][0..8). `pairs` holds 6 pairs; the destination pointer sits at byte
  * `dOff` of each pair, the source at `aOff`; panel rows are `bStride` bytes apart; `kBytes` is 4·k.
@@ -152,17 +164,17 @@ export function rowTile(pairs: usize, panel: usize, col: i32, dOff: usize, aOff:
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     b += bStride;
     let a = v128.load32_splat(a0 + k);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(a1 + k);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(a2 + k);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(a3 + k);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     a = v128.load32_splat(a4 + k);
-    c40 = f32x4.add(c40, f32x4.mul(a, b0)); c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
     a = v128.load32_splat(a5 + k);
-    c50 = f32x4.add(c50, f32x4.mul(a, b0)); c51 = f32x4.add(c51, f32x4.mul(a, b1));
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
   }
   v128.store(d0, c00); v128.store(d0, c01, 16);
   v128.store(d1, c10); v128.store(d1, c11, 16);

@@ -4,7 +4,7 @@
 //   input gradient   dx[in][ci]      += Σ_co dy[out][co] · W[tap][ci][co] (6 pixels × 8 ci row tile)
 // Scratch comes from the caller.
 import {
-  buildPairs, chunkRows, gCin, gCout, gKH, gKW, movePatches, padPairs, patchMode, patchPairs, patchWidth, rowTile, setGeometry,
+  buildPairs, chunkRows, gCin, gCout, gKH, gKW, madd, movePatches, padPairs, patchMode, patchPairs, patchWidth, rowTile, setGeometry,
 } from "./conv_common";
 
 // ---------------------------------------------------------------- filter gradient
@@ -83,13 +83,13 @@ function filterTile(table: usize, cnt: i32, ci: i32, co: i32, dst: usize): void 
     const yp = <usize>load<u32>(p, 4) + yo;
     const b0 = v128.load(yp), b1 = v128.load(yp, 16);
     let a = v128.load32_splat(xp);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(xp, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(xp, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(xp, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
   }
   v128.store(d, c00); v128.store(d, c01, 16);
   v128.store(d + ld, c10); v128.store(d + ld, c11, 16);

@@ -57,7 +57,7 @@ for (const name of ["anchor", "default"] as const) {
   const ours: StepReport[] = [];
   for (const threads of [1, 2]) {
     const info = await setBackend("wasm", { kernelThreads: threads });
-    const r = await benchStep(name, REPS, { backend: info.name, build: info.simd ? "simd" : "scalar", threads });
+    const r = await benchStep(name, REPS, { backend: info.name, build: info.kernelBuild ?? "none", helperBuild: info.helperBuild, threads });
     console.log(`  byol-ts wasm, ${threads} kernel thread(s): ${phases(r.phases)} | ${r.imagesPerSecond.toFixed(1)} img/s  [load ${r.load[0].toFixed(2)}]`);
     ours.push(r);
   }

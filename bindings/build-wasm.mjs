@@ -1,4 +1,4 @@
-// Builds the AssemblyScript kernels (SIMD, scalar and shared-memory SIMD release targets; and the bench's peak probe) and
+// Builds the AssemblyScript kernels (SIMD, scalar, relaxed-SIMD, and shared-memory SIMD and relaxed-SIMD release targets; and the bench's peak probe) and
 // embeds each .wasm as a base64 TypeScript module, so bundlers, vitest, Node ESM/CJS and browsers need no file serving. The targets
 // compile in parallel, and not at all when the generated modules already come from the same sources (a hash of
 // assembly/, asconfig.json and the compiler's version), so `npm test` and the quick start do not wait for them.
@@ -22,12 +22,15 @@ hash.update(JSON.parse(readFileSync(join(root, "node_modules", "assemblyscript",
 const stamp = `sources ${hash.digest("hex").slice(0, 16)}`;
 
 // [asconfig target, entry, output name]. "shared": SIMD build importing a shared memory, for threaded
-// tfjs-wasm (SharedArrayBuffer heap). "peak": the arithmetic peak probe, its own module so that only
+// tfjs-wasm (SharedArrayBuffer heap) and the kernel threads. "relaxed" and "relaxed-shared": the same
+// two with relaxed SIMD (the convolution tiles' multiply-adds become f32x4.relaxed_madd, fused on FMA CPUs). "peak": the arithmetic peak probe, its own module so that only
 // bench/conv.ts loads it and the kernels the package ships do not contain it.
 const targets = [
   ["release", "assembly/index.ts", "kernels.simd"],
   ["scalar", "assembly/index.ts", "kernels.scalar"],
   ["shared", "assembly/index.ts", "kernels.simd-shared"],
+  ["relaxed", "assembly/index.ts", "kernels.relaxed-simd"],
+  ["relaxed-shared", "assembly/index.ts", "kernels.relaxed-simd-shared"],
   ["peak", "assembly/peak.ts", "peak"],
 ];
 const moduleOf = (name) => join(outDir, `${name.replace(".", "-")}.ts`);

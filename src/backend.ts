@@ -3,9 +3,9 @@
 // and friends) so conv nets train there, fast.
 import * as tf from "@tensorflow/tfjs";
 import { initKernels, type KernelBuild } from "../bindings/loader";
-import { prepareBridge, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
+import { prepareBridge, type KernelModuleName, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { CONV_KERNELS } from "../bindings/tfjs-wasm/conv";
-import { setKernelThreads } from "../bindings/tfjs-wasm/threads";
+import { kernelHelpersBuild, setKernelThreads } from "../bindings/tfjs-wasm/threads";
 import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
 
 /** A backend to run on; `'auto'` picks the fastest that works here. */
@@ -23,11 +23,22 @@ export interface BackendInfo {
   kernelThreads: number;
   /** Whose kernels run the backward convolutions: ours (wasm) or tfjs' own. */
   kernels: "byol-ts" | "tfjs";
+  /**
+   * The compiled byol-ts kernel module running on the calling thread, in place on tfjs-wasm's
+   * memory: 'relaxed-simd', 'simd' or 'scalar', or a '-shared' twin on threaded tfjs-wasm; null
+   * when tfjs' kernels run.
+   */
+  kernelBuild: KernelModuleName | null;
+  /** The module the kernel helper threads run ('relaxed-simd-shared' or 'simd-shared'); null without helpers. */
+  helperBuild: "relaxed-simd-shared" | "simd-shared" | null;
 }
 
 /** Options of {@link setBackend}. */
 export interface SetBackendOptions {
-  /** Force a build of the byol-ts kernels on wasm (tests); default `'auto'`. */
+  /**
+   * Force a build of the byol-ts kernels on wasm (tests, comparisons); default `'auto'`: relaxed
+   * SIMD where the engine has it (in Node 20 byol-ts enables it, see `enableRelaxedSimd`), else SIMD.
+   */
   kernelBuild?: "auto" | KernelBuild;
   /** Use tfjs-wasm's own kernels only (for comparisons); default false. */
   tfjsKernelsOnly?: boolean;
@@ -91,20 +102,28 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
       : name === "webgpu" ? ` (bundled apps: import "${WEBGPU_PACKAGE}" before setBackend)` : "";
     throw new Error(`byol-ts setBackend: the '${name}' backend could not be initialised${reason}${hint}`);
   }
-  if (name !== "wasm") return { name, simd: false, threads: 1, kernelThreads: 1, kernels: "tfjs" };
+  if (name !== "wasm") return { name, simd: false, threads: 1, kernelThreads: 1, kernels: "tfjs", kernelBuild: null, helperBuild: null };
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const tfjsSimd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
   const threads = wasm.getThreadsCount();
   if (options.tfjsKernelsOnly) {
     unregisterWasmKernels();
-    return { name, simd: tfjsSimd, threads, kernelThreads: 1, kernels: "tfjs" };
+    return { name, simd: tfjsSimd, threads, kernelThreads: 1, kernels: "tfjs", kernelBuild: null, helperBuild: null };
   }
   await initKernels({ build: options.kernelBuild ?? "auto" });
   // tfjs-wasm initialised threaded before byol-ts could opt out gets the shared-memory build
   const bridge = await prepareBridge(tf.backend() as unknown as WasmBackendLike);
   registerWasmKernels();
   await setKernelThreads(options.kernelThreads ?? 1, CONV_KERNELS);
-  return { name, simd: tfjsSimd && bridge.build === "simd", threads, kernelThreads: options.kernelThreads ?? 1, kernels: "byol-ts" };
+  return {
+    name,
+    simd: tfjsSimd && bridge.build !== "scalar",
+    threads,
+    kernelThreads: options.kernelThreads ?? 1,
+    kernels: "byol-ts",
+    kernelBuild: bridge.moduleName,
+    helperBuild: kernelHelpersBuild(),
+  };
 }
 
 /**

@@ -2,10 +2,13 @@
 // staging, no per-call allocation), and the compiled module can live on any memory (it imports
 // only env.memory and has no data segments to overwrite someone else's bytes).
 import { describe, expect, it } from "vitest";
+import { wasmBase64 as relaxedSharedBase64 } from "../bindings/generated/kernels-relaxed-simd-shared";
+import { wasmBase64 as relaxedBase64 } from "../bindings/generated/kernels-relaxed-simd";
 import { wasmBase64 as scalarBase64 } from "../bindings/generated/kernels-scalar";
+import { wasmBase64 as simdSharedBase64 } from "../bindings/generated/kernels-simd-shared";
 import { wasmBase64 as simdBase64 } from "../bindings/generated/kernels-simd";
 import { EmaBuffers, emaBlend, emaBlendMany } from "../bindings/ema";
-import { initKernels, kernels } from "../bindings/loader";
+import { enableRelaxedSimd, initKernels, kernels } from "../bindings/loader";
 import { byolLoss, cosineLoss } from "../bindings/loss";
 import { randn, rng } from "./helpers";
 
@@ -27,8 +30,10 @@ function sectionIds(bytes: Uint8Array): number[] {
 }
 
 describe("kernel module", () => {
-  for (const [build, base64] of [["simd", simdBase64], ["scalar", scalarBase64]] as const) {
-    it(`${build} build imports only env.memory and has no data segments`, () => {
+  const modules = [["relaxed-simd", relaxedBase64], ["simd", simdBase64], ["scalar", scalarBase64], ["relaxed-simd-shared", relaxedSharedBase64], ["simd-shared", simdSharedBase64]] as const;
+  for (const [build, base64] of modules) {
+    it(`${build} build imports only env.memory and has no data segments`, async () => {
+      expect(await enableRelaxedSimd()).toBe(true);
       const bytes = new Uint8Array(Buffer.from(base64, "base64"));
       const module = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: "env", name: "memory", kind: "memory" }]);

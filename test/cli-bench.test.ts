@@ -31,9 +31,9 @@ describe("byol bench", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "default", "--threads", "2", "--reps", "1", "--json"], { cwd: repoRoot, encoding: "utf8", timeout: 280_000 });
     expect(run.status, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout.trim().split("\n").pop()!);
-    expect(Object.keys(r).sort()).toEqual(["backend", "build", "config", "cpu", "imagesPerSecond", "load", "node", "phases", "threads"]);
+    expect(Object.keys(r).sort()).toEqual(["backend", "build", "config", "cpu", "helperBuild", "imagesPerSecond", "load", "node", "phases", "threads"]);
     expect(r).toMatchObject({ config: "default", backend: "wasm", threads: 2 });
-    expect(["simd", "scalar"]).toContain(r.build);
+    expect(r).toMatchObject({ build: "relaxed-simd", helperBuild: "relaxed-simd-shared" }); // Node 20: byol-ts enables relaxed SIMD
     expect(Object.keys(r.phases).sort()).toEqual(["augment", "ema", "gradients", "optimizer", "total"]);
     for (const ms of Object.values(r.phases) as number[]) expect(ms).toBeGreaterThan(0);
     expect(r.phases.total).toBeGreaterThanOrEqual(r.phases.gradients);
@@ -42,6 +42,19 @@ describe("byol bench", () => {
     const bad = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "huge"], { cwd: repoRoot, encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--step.*anchor.*default/);
+  }, 300_000);
+
+  it("--step --build names the build that ran, and refuses an unknown one", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "default", "--build", "simd", "--threads", "2", "--reps", "1", "--json"], { cwd: repoRoot, encoding: "utf8", timeout: 280_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split("\n").pop()!)).toMatchObject({ build: "simd", helperBuild: "simd-shared", threads: 2 });
+    expect(run.stderr).toMatch(/backend: wasm \(SIMD on, byol-ts convolutions on 2 threads: simd build, helpers simd-shared\)/);
+    const bad = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "default", "--build", "avx"], { cwd: repoRoot, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--build.*relaxed-simd/);
+    const suite = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--build", "simd"], { cwd: repoRoot, encoding: "utf8" });
+    expect(suite.status).toBe(2);
+    expect(suite.stderr).toMatch(/--build simd: only with --step/);
   }, 300_000);
 
   it("--help describes the flags", () => {

@@ -111,6 +111,16 @@ describe("convolution kernels on helper threads", () => {
     await setBackend("wasm");
   });
 
+  it("helpers run the shared twin of the loaded build, replaced when the build changes", async () => {
+    expect(await setBackend("wasm", { kernelThreads: 2 })).toMatchObject({ kernelBuild: "relaxed-simd", helperBuild: "relaxed-simd-shared" });
+    expect(kernelHelpers().map((h) => h.build)).toEqual(["relaxed-simd"]);
+    expect(await setBackend("wasm", { kernelThreads: 2, kernelBuild: "simd" })).toMatchObject({ kernelBuild: "simd", helperBuild: "simd-shared" });
+    expect(kernelHelpers().map((h) => h.build)).toEqual(["simd"]);
+    work(13).forEach((t, i) => expect(relL2(t, single[0][i])).toBeLessThan(1e-5)); // simd on two threads vs relaxed SIMD on one
+    expect(await setBackend("wasm", { kernelThreads: 2, kernelBuild: "scalar" })).toMatchObject({ kernelBuild: "scalar", helperBuild: "simd-shared" });
+    expect(await setBackend("wasm")).toMatchObject({ kernelBuild: "relaxed-simd", helperBuild: null });
+  });
+
   it("stops the helpers when set back to one thread, and rejects bad counts", async () => {
     await setBackend("wasm", { kernelThreads: 2 });
     expect(kernelHelpers()).toHaveLength(1);

@@ -77,7 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))("wasm kernels in Chromium", () => {
 
   it("setBackend('wasm') installs byol-ts kernels and conv gradients match cpu", async () => {
     const out = await runPage("plain.html", false);
-    expect(out.info).toMatchObject({ name: "wasm", simd: true, threads: 1, kernels: "byol-ts" });
+    expect(out.info).toMatchObject({ name: "wasm", simd: true, threads: 1, kernels: "byol-ts", kernelBuild: "relaxed-simd" }); // Chrome ≥ 114 has relaxed SIMD
     expect(out.sharedHeap).toBe(false);
     expect(out.dx).toBeLessThan(1e-5);
     expect(out.dw).toBeLessThan(1e-5);
@@ -88,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))("wasm kernels in Chromium", () => {
     expect(out.isolated).toBe(true);
     // the threaded binary (its heap a SharedArrayBuffer) even when it starts one worker, as here on 2 cores
     expect(out.sharedHeap).toBe(true);
-    expect(out.info).toMatchObject({ name: "wasm", kernels: "byol-ts" });
+    expect(out.info).toMatchObject({ name: "wasm", kernels: "byol-ts", kernelBuild: "relaxed-simd-shared" });
     expect(out.dx).toBeLessThan(1e-5);
     expect(out.dw).toBeLessThan(1e-5);
   });

@@ -1,9 +1,12 @@
 // Our Conv2D / Conv2DBackpropFilter / Conv2DBackpropInput on tfjs-wasm against the cpu backend, on
-// both kernel builds; MaxPoolGrad, Sum and Mean likewise; plus leaks, memory growth and bad attributes.
+// every kernel build (relaxed SIMD, SIMD, scalar); relaxed SIMD against SIMD directly (within float32
+// rounding, and fused: not bit for bit, on an FMA CPU); MaxPoolGrad, Sum and Mean likewise (SIMD and
+// scalar: relaxed SIMD changes only the convolution tiles); plus leaks, memory growth and bad attributes.
+import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initKernels } from "../bindings/loader";
+import { initKernels, type KernelBuild } from "../bindings/loader";
 import { backendMemory, bridgeFor, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
 import { randn, relL2, rng } from "./helpers";
@@ -57,7 +60,7 @@ const edgeCases: Case[] = [
   { x: [2, 3, 3, 128], k: 3, cout: 512, stride: 2, pad: 1 },
 ];
 
-const builds = (process.env.ONLY ? [process.env.ONLY] : ["simd", "scalar"]) as ("simd" | "scalar")[];
+const builds = (process.env.ONLY ? [process.env.ONLY] : ["relaxed-simd", "simd", "scalar"]) as KernelBuild[];
 
 describe.each(builds)("wasm conv gradients (%s build)", (build) => {
   beforeAll(async () => {
@@ -66,7 +69,8 @@ describe.each(builds)("wasm conv gradients (%s build)", (build) => {
   });
   afterAll(() => unregisterWasmKernels());
 
-  const cases = [...edgeCases, ...randomCases(24, build === "simd" ? 7 : 8)];
+  // relaxed SIMD changes only the tiles' rounding: fewer random cases (and the direct test below)
+  const cases = [...edgeCases, ...(build === "relaxed-simd" ? randomCases(8, 9) : randomCases(24, build === "simd" ? 7 : 8))];
   it.each(cases.map((c, i) => [i, JSON.stringify(c), c] as const))("case %i %s: output, dx, dW match cpu within 1e-4", async (i, _name, c) => {
     await tf.setBackend("cpu");
     const [dxRef, dwRef, yRef] = convGrads(c, 100 + i);
@@ -92,7 +96,41 @@ async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<[Float32Array[]
   return [got, ref];
 }
 
-describe.each(builds)("wasm MaxPoolGrad, Sum and Mean (%s build)", (build) => {
+/** True where V8 fuses f32x4.relaxed_madd: x64 CPUs with FMA3 (Linux: /proc/cpuinfo says), and arm64. */
+function fusedMadd(): boolean {
+  if (process.arch === "arm64") return true;
+  try {
+    return process.arch === "x64" && /^flags\s*:.*\bfma\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+describe("relaxed SIMD against SIMD", () => {
+  afterAll(() => unregisterWasmKernels());
+
+  it("the convolutions and their gradients agree within float32 rounding, and are fused (not bit for bit) on an FMA CPU", async () => {
+    await tf.setBackend("wasm");
+    registerWasmKernels();
+    const cases: Case[] = [edgeCases[1], edgeCases[3], { x: [2, 8, 8, 32], k: 3, cout: 32, stride: 1, pad: "same" }];
+    const run = async (build: KernelBuild) => {
+      await initKernels({ build });
+      return cases.map((c, i) => convGrads(c, 300 + i));
+    };
+    const [relaxed, simd] = [await run("relaxed-simd"), await run("simd")];
+    let differ = 0;
+    relaxed.forEach((outs, i) => outs.forEach((r, j) => {
+      expect(relL2(r, simd[i][j]), `case ${i}, output ${j}`).toBeLessThan(1e-6);
+      if (r.some((v, k) => v !== simd[i][j][k])) differ++;
+    }));
+    if (fusedMadd()) expect(differ).toBeGreaterThan(0);
+    // one build gives the same numbers every run
+    expect(await run("relaxed-simd")).toEqual(relaxed);
+  }, 120_000);
+});
+
+const poolBuilds = builds.filter((b) => b !== "relaxed-simd");
+describe.each(poolBuilds.length ? poolBuilds : (["simd"] as KernelBuild[]))("wasm MaxPoolGrad, Sum and Mean (%s build)", (build) => {
   beforeAll(async () => {
     await initKernels({ build });
     registerWasmKernels();

@@ -1,5 +1,5 @@
 // Our BatchMatMul on tfjs-wasm (single products A·B, A·Bᵀ, Aᵀ·B through the convolution kernels)
-// against the cpu backend, on both kernel builds; batched and doubly transposed products fall back
+// against the cpu backend, on every kernel build; batched and doubly transposed products fall back
 // to tfjs-wasm's kernel; gradients of a dense layer; no leaks.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -46,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(() => unregisterWasmKernels());
 
-describe.each(["simd", "scalar"] as const)("BatchMatMul on tfjs-wasm (%s build)", (build) => {
+describe.each(["relaxed-simd", "simd", "scalar"] as const)("BatchMatMul on tfjs-wasm (%s build)", (build) => {
   beforeAll(async () => {
     await initKernels({ build });
     registerWasmKernels();

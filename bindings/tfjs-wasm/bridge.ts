@@ -4,10 +4,19 @@
 // backend.makeOutput, scratch from tfjs' malloc (kept and grown, never allocated per call).
 //
 // Threaded tfjs-wasm keeps its heap in a SharedArrayBuffer, which only a module declaring shared
-// memory may import: the "simd-shared" build (same source, `--sharedMemory`) serves that case.
+// memory may import: the "simd-shared" build (same source, `--sharedMemory`) serves that case, and
+// "relaxed-simd-shared" when the loaded build is relaxed SIMD (so a call's numbers do not depend on
+// which thread or memory runs it). The kernel threads (threads.ts) use the same shared build.
 import type { DataType, TensorInfo } from "@tensorflow/tfjs-core";
+import { wasmBase64 as relaxedSharedBase64 } from "../generated/kernels-relaxed-simd-shared";
 import { wasmBase64 as sharedBase64 } from "../generated/kernels-simd-shared";
-import { kernels, type KernelBuild, type RawExports } from "../loader";
+import { kernelBuild, kernels, type KernelBuild, type RawExports } from "../loader";
+
+/** The builds with a shared-memory twin: relaxed SIMD, else SIMD (the scalar build has none). */
+export type SharedKernelBuild = "relaxed-simd" | "simd";
+
+/** The compiled module names: a build, or a build's shared-memory twin. */
+export type KernelModuleName = KernelBuild | `${SharedKernelBuild}-shared`;
 
 /** The parts of tfjs-backend-wasm's BackendWasm this bridge relies on (not in its public types). */
 export interface WasmBackendLike {
@@ -24,9 +33,12 @@ export interface WasmBackendLike {
 
 /** Our kernels instantiated on one tfjs-wasm backend's memory. */
 export interface Bridge {
+  /** The source variant running here (with `shared`, its shared-memory twin). */
   readonly build: KernelBuild;
   /** True on threaded tfjs-wasm (shared memory; our kernels still run on the calling thread). */
   readonly shared: boolean;
+  /** The compiled module running: `build`, or `${build}-shared` when `shared`. */
+  readonly moduleName: KernelModuleName;
   readonly exports: RawExports;
   /** Byte offset of a tensor's data in the shared memory. */
   ptr(t: TensorInfo): number;
@@ -61,10 +73,12 @@ export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory {
 function makeBridge(backend: WasmBackendLike, module: WebAssembly.Module, instance: WebAssembly.Instance): Entry {
   let scratchPtr = 0;
   let scratchBytes = 0;
-  const shared = module === sharedModule;
+  const twin = (Object.keys(sharedModules) as SharedKernelBuild[]).find((b) => sharedModules[b] === module);
+  const build = twin ?? kernels().build;
   const bridge: Bridge = {
-    build: shared ? "simd" : kernels().build,
-    shared,
+    build,
+    shared: twin !== undefined,
+    moduleName: twin ? `${twin}-shared` : build,
     exports: instance.exports as unknown as RawExports,
     ptr(t) {
       const data = backend.dataIdMap.get(t.dataId);
@@ -99,12 +113,18 @@ function makeBridge(backend: WasmBackendLike, module: WebAssembly.Module, instan
   return { module, bridge, release };
 }
 
-let sharedModule: WebAssembly.Module | null = null;
-const sharedBytes = () => Uint8Array.from(atob(sharedBase64), (c) => c.charCodeAt(0));
+const sharedModules: Partial<Record<SharedKernelBuild, WebAssembly.Module>> = {};
+const SHARED_BASE64: Record<SharedKernelBuild, string> = { "relaxed-simd": relaxedSharedBase64, simd: sharedBase64 };
+const sharedBytes = (build: SharedKernelBuild) => Uint8Array.from(atob(SHARED_BASE64[build]), (c) => c.charCodeAt(0));
 
-/** The shared-memory build, compiled once (kernel threads and threaded tfjs-wasm use it). */
-export async function sharedKernelModule(): Promise<WebAssembly.Module> {
-  return (sharedModule ??= await WebAssembly.compile(sharedBytes()));
+/** The shared-memory build matching the loaded kernels: relaxed SIMD with relaxed SIMD, else SIMD. */
+export function sharedBuild(): SharedKernelBuild {
+  return kernelBuild() === "relaxed-simd" ? "relaxed-simd" : "simd";
+}
+
+/** A shared-memory build (default: {@link sharedBuild}), compiled once (kernel threads and threaded tfjs-wasm use it). */
+export async function sharedKernelModule(build: SharedKernelBuild = sharedBuild()): Promise<WebAssembly.Module> {
+  return (sharedModules[build] ??= await WebAssembly.compile(sharedBytes(build)));
 }
 
 const imports = (backend: WasmBackendLike) => ({ env: { memory: backendMemory(backend) } });
@@ -114,7 +134,7 @@ const isShared = (backend: WasmBackendLike) =>
 
 /** The module this backend needs: the loaded build, or the shared-memory build (null until compiled). */
 function wanted(backend: WasmBackendLike): WebAssembly.Module | null {
-  return isShared(backend) ? sharedModule : kernels().module;
+  return isShared(backend) ? (sharedModules[sharedBuild()] ?? null) : kernels().module;
 }
 
 /** The cached bridge when it runs the module this backend needs. */
@@ -148,6 +168,7 @@ export async function prepareBridge(backend: WasmBackendLike): Promise<Bridge> {
 export function bridgeFor(backend: WasmBackendLike): Bridge {
   const ready = current(backend);
   if (ready) return ready;
-  const module = wanted(backend) ?? (sharedModule = new WebAssembly.Module(sharedBytes()));
+  const build = sharedBuild();
+  const module = wanted(backend) ?? (sharedModules[build] = new WebAssembly.Module(sharedBytes(build)));
   return install(backend, module, new WebAssembly.Instance(module, imports(backend)));
 }

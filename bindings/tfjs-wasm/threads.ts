@@ -4,7 +4,7 @@
 // thread copies a helper's part of the batch in, wakes it through an Atomics word, computes its own
 // part in place on tfjs memory, then blocks until the helper is done and copies the result back.
 // Browsers cannot block their main thread (Atomics.wait), so there the kernels stay on one thread.
-import { sharedKernelModule } from "./bridge";
+import { sharedBuild, sharedKernelModule, type SharedKernelBuild } from "./bridge";
 
 /** Control words (Int32Array over a SharedArrayBuffer): request and done counters, call, args. */
 const REQUEST = 0;
@@ -64,20 +64,22 @@ export class KernelThread {
     readonly memory: WebAssembly.Memory,
     private readonly control: Int32Array,
     private readonly names: readonly string[],
+    /** The shared-memory build this helper runs. */
+    readonly build: SharedKernelBuild,
   ) {}
 
-  /** Starts a helper that can run the kernels named in `names`. */
-  static async start(names: readonly string[]): Promise<KernelThread> {
+  /** Starts a helper that can run the kernels named in `names`, from `build` (default: the one matching the loaded kernels). */
+  static async start(names: readonly string[], build: SharedKernelBuild = sharedBuild()): Promise<KernelThread> {
     const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS)) as typeof import("node:worker_threads");
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
     const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS) + MESSAGE_BYTES);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: await sharedKernelModule(), memory, control, names } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: await sharedKernelModule(build), memory, control, names } });
     await new Promise<void>((resolve, reject) => {
       worker.once("message", () => resolve());
       worker.once("error", reject);
     });
     worker.unref(); // an idle helper must not keep the process alive
-    return new KernelThread(worker, memory, new Int32Array(control), names);
+    return new KernelThread(worker, memory, new Int32Array(control), names, build);
   }
 
   /** Grows the helper's memory to at least `bytes`. */
@@ -129,18 +131,26 @@ let helpers: KernelThread[] = [];
 
 /**
  * Runs the convolution kernels on `threads` threads in all (the caller plus `threads − 1` helpers);
- * 1 stops the helpers. Node only: elsewhere it throws.
+ * 1 stops the helpers. The helpers run the shared-memory twin of the loaded build (relaxed SIMD or
+ * SIMD; see {@link sharedBuild}): helpers of another build are replaced. Node only: elsewhere it throws.
  */
 export async function setKernelThreads(threads: number, names: readonly string[]): Promise<void> {
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new Error(`byol-ts kernel threads: expected an integer from 1 to 64, got ${threads}`);
   if (threads > 1 && !(typeof process !== "undefined" && process.versions?.node)) {
     throw new Error("byol-ts kernel threads: only in Node (a browser's main thread cannot wait for a helper)");
   }
+  const build = sharedBuild();
+  if (helpers.some((h) => h.build !== build)) while (helpers.length) await helpers.pop()!.stop();
   while (helpers.length > threads - 1) await helpers.pop()!.stop();
-  while (helpers.length < threads - 1) helpers.push(await KernelThread.start(names));
+  while (helpers.length < threads - 1) helpers.push(await KernelThread.start(names, build));
 }
 
 /** The running helper threads (empty: the kernels run on the calling thread only). */
 export function kernelHelpers(): readonly KernelThread[] {
   return helpers;
+}
+
+/** The compiled module the helper threads run ("relaxed-simd-shared" or "simd-shared"), null without helpers. */
+export function kernelHelpersBuild(): `${SharedKernelBuild}-shared` | null {
+  return helpers.length ? `${helpers[0].build}-shared` : null;
 }

@@ -4,7 +4,7 @@ import {
   AugmentEngine, checkImages, decodeParams, encodePolicy, PARAM_SLOTS,
   type ImageShape, type SampleParams,
 } from "../../bindings/augment";
-import { initKernels, type KernelBuild } from "../../bindings/loader";
+import { initKernels, kernelBuild, type KernelBuild } from "../../bindings/loader";
 import { byolPaper, resolveViewPolicy, type PolicyPair, type ViewPolicy } from "./policy";
 
 /** A batch handed to a user augmentation function. */
@@ -38,7 +38,10 @@ export interface AugmenterOptions {
   channels?: 1 | 3;
   /** Seed of every augmentation draw (integer in [0, 2^53)); default 0. */
   seed?: number;
-  /** Kernel build, as {@link initKernels}; default `'auto'`. */
+  /**
+   * Kernel build, as {@link initKernels}; default: the build already loaded (say, one `setBackend`
+   * was told to use), else `'auto'`. The augmentation kernels give the same views on every SIMD build.
+   */
   build?: "auto" | KernelBuild;
 }
 
@@ -207,6 +210,7 @@ export async function createAugmenter(options: AugmenterOptions = {}): Promise<A
   if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) {
     throw new RangeError(`createAugmenter: channels must be 1 or 3, got ${options.channels}`);
   }
-  await initKernels({ build: options.build ?? "auto" });
+  // a forced build stays: re-initialising would swap the convolutions' build under a running backend
+  await initKernels({ build: options.build ?? kernelBuild() ?? "auto" });
   return new Augmenter({ ...options, seed });
 }

@@ -147,7 +147,10 @@ export function machineInfo(): MachineInfo {
 export interface StepReport {
   config: keyof typeof STEP_CONFIGS;
   backend: string;
+  /** The byol-ts kernel module on the calling thread ('relaxed-simd', 'simd', 'scalar', a '-shared' twin), or 'none' (tfjs' kernels). */
   build: string;
+  /** The module the kernel helper threads run ('relaxed-simd-shared', 'simd-shared'), null without helpers. */
+  helperBuild: string | null;
   threads: number;
   imagesPerSecond: number;
   /** Median milliseconds per step of each phase; `total` includes augmentation. */
@@ -158,7 +161,7 @@ export interface StepReport {
 }
 
 /** Times `reps` steps of a named configuration on the active backend (noise images). */
-export async function benchStep(name: keyof typeof STEP_CONFIGS, reps: number, info: { backend: string; build: string; threads: number }): Promise<StepReport> {
+export async function benchStep(name: keyof typeof STEP_CONFIGS, reps: number, info: { backend: string; build: string; helperBuild: string | null; threads: number }): Promise<StepReport> {
   const config = STEP_CONFIGS[name];
   const learner = await buildLearner(config);
   const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });

@@ -156,7 +156,7 @@ export async function runBench(options: { quick?: boolean } = {}): Promise<Bench
 /** Prints the report as an aligned text table. */
 export function printBench(report: BenchReport): void {
   for (const b of report.backends) {
-    console.log(`backend ${b.name}: ${b.name === "wasm" ? `SIMD ${b.simd ? "on" : "off"}, ${b.threads} thread(s), ${b.kernels} kernels` : "tfjs kernels"}`);
+    console.log(`backend ${b.name}: ${b.name === "wasm" ? `SIMD ${b.simd ? "on" : "off"}, ${b.threads} thread(s), ${b.kernels} kernels${b.kernelBuild ? ` (${b.kernelBuild} build)` : ""}` : "tfjs kernels"}`);
   }
   for (const u of report.unavailable) console.log(`backend ${u.backend}: not measured — ${u.reason}`);
   const cells = report.rows.map((r) => [r.backend, r.kernel, r.ms.toFixed(r.ms < 10 ? 2 : 1), r.imagesPerSecond === null ? "" : r.imagesPerSecond.toFixed(0), r.case]);

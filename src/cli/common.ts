@@ -1,6 +1,7 @@
 // What the subcommands share: backend set-up with a one-line report and a learner rebuilt from a
 // checkpoint.
 import { availableParallelism } from "node:os";
+import type { KernelBuild } from "../../bindings/loader";
 import { BACKEND_NAMES, setBackend, type BackendInfo, type BackendName } from "../backend";
 import type { Learner } from "../learner";
 import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
@@ -27,13 +28,20 @@ export function backendFlags(v: Record<string, unknown>): { name: BackendName; k
 }
 
 /** Activates the backend of {@link backendFlags} (--threads for byol-ts' kernels on wasm) and says what runs. */
-export async function startBackend({ name, kernelThreads }: { name: BackendName; kernelThreads: number }): Promise<BackendInfo> {
-  const info = await setBackend(name, { kernelThreads });
-  const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
-  say(`backend: ${info.name}${info.name === "wasm" ? ` (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads})` : ""}`);
+export async function startBackend({ name, kernelThreads, kernelBuild }: { name: BackendName; kernelThreads: number; kernelBuild?: "auto" | KernelBuild }): Promise<BackendInfo> {
+  const info = await setBackend(name, { kernelThreads, kernelBuild });
+  say(`backend: ${backendLine(info)}`);
   // wasm is an optional peer of the package: say why training is ~30× slower than it should be
   if (name === "auto" && info.name === "cpu") say("warning: the wasm backend is not available (npm i @tensorflow/tfjs-backend-wasm); cpu trains ~30× slower");
   return info;
+}
+
+/** What runs, in words: e.g. "wasm (SIMD on, byol-ts convolutions on 2 threads: relaxed-simd build, helpers relaxed-simd-shared)". */
+export function backendLine(info: BackendInfo): string {
+  if (info.name !== "wasm") return info.name;
+  const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
+  const builds = info.kernelBuild ? `: ${info.kernelBuild} build${info.helperBuild ? `, helpers ${info.helperBuild}` : ""}` : "";
+  return `${info.name} (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads}${builds})`;
 }
 
 /** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */
