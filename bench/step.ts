@@ -3,7 +3,7 @@
 // DEFAULT_RUN (PyTorch with the same layers), PyTorch on 2 threads runs right before and right after
 // byol-ts on wasm (1 and 2 kernel threads); a ratio is printed only when the machine was quiet
 // (1-minute load ≤ 1.0 sampled before the first run) and PyTorch's before/after runs agree within
-// 20% — otherwise the script says why and prints none. The EMA kernel vs tfjs ops, with benchmark.js.
+// 20% and its matmul runs on a real BLAS — otherwise the script says why and prints none. The EMA kernel vs tfjs ops, with benchmark.js.
 // Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--only anchor|default]
 import Benchmark from "benchmark";
 import { spawnSync } from "node:child_process";
@@ -25,6 +25,9 @@ const ANCHOR_STEPS = Number(arg("anchor-steps", "6"));
 const ONLY = arg("only", "");
 const MAX_LOAD = 1.0;
 const MAX_DRIFT = 0.2;
+/** Below this, PyTorch's matmul runs on Debian's reference BLAS (~3 GFLOP/s here; OpenBLAS ~75). */
+const MIN_BLAS_GFLOPS = 20;
+let slowestBlas = Infinity;
 
 const load1 = () => loadavg()[0];
 const phases = (p: StepReport["phases"]) => `augment ${p.augment.toFixed(1)} | grads ${p.gradients.toFixed(0)} | optimizer ${p.optimizer.toFixed(0)} | EMA ${p.ema.toFixed(1)} | total ${p.total.toFixed(0)} ms`;
@@ -40,7 +43,8 @@ function pytorch(name: keyof typeof STEP_CONFIGS): number {
   const run = spawnSync("/usr/bin/python3", args, { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`PyTorch step failed: ${run.stderr}`);
   const out = JSON.parse(run.stdout.trim().split("\n").pop()!);
-  console.log(`  PyTorch ${out.torch}, 2 threads: ${phases(out.ms)} | ${out.imagesPerSecond.toFixed(1)} img/s  [load ${loadavg()[0].toFixed(2)}]`);
+  console.log(`  PyTorch ${out.torch}, 2 threads: ${phases(out.ms)} | ${out.imagesPerSecond.toFixed(1)} img/s, matmul ${out.matmulGflops.toFixed(1)} GFLOP/s  [load ${loadavg()[0].toFixed(2)}]`);
+  slowestBlas = Math.min(slowestBlas, out.matmulGflops);
   return out.imagesPerSecond;
 }
 
@@ -64,7 +68,10 @@ for (const name of ["anchor", "default"] as const) {
   const after = pytorch(name);
   const drift = Math.abs(before - after) / ((before + after) / 2);
   const reference = (before + after) / 2;
-  const why = !quiet ? `the machine was not quiet (load ${machine.load[0]} > ${MAX_LOAD})` : drift > MAX_DRIFT ? `PyTorch's before/after runs differ by ${(100 * drift).toFixed(0)}% (> ${100 * MAX_DRIFT}%)` : null;
+  const why = !quiet ? `the machine was not quiet (load ${machine.load[0]} > ${MAX_LOAD})`
+    : drift > MAX_DRIFT ? `PyTorch's before/after runs differ by ${(100 * drift).toFixed(0)}% (> ${100 * MAX_DRIFT}%)`
+    : slowestBlas < MIN_BLAS_GFLOPS ? `PyTorch's matmul ran at ${slowestBlas.toFixed(1)} GFLOP/s (< ${MIN_BLAS_GFLOPS}): a reference BLAS, not the anchor (apt-get install libopenblas0-pthread)`
+    : null;
   const ratio = why ? null : ours[1].imagesPerSecond / reference;
   console.log(why ? `  no ratio: ${why}` : `  byol-ts (2 kernel threads) / PyTorch (2 threads): ${ratio!.toFixed(2)}× (PyTorch ${before.toFixed(1)} before, ${after.toFixed(1)} after)`);
   summary.push({ config: name, pytorch: { before, after }, byolTs: ours.map((r) => ({ threads: r.threads, imagesPerSecond: r.imagesPerSecond, phases: r.phases })), ratio, noRatioBecause: why });

@@ -86,6 +86,14 @@ for step in range(a.steps + 2):  # two untimed warm-up steps
         for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
             phases[k].append(1000 * v)
 
+# the BLAS behind torch.matmul: Debian's torch takes whichever libblas.so.3 is installed, and the
+# reference BLAS runs the 4096-wide heads ~25x slower than OpenBLAS (a slow anchor, not a fast byol-ts)
+m = torch.randn(1024, 1024)
+t = time.perf_counter()
+for _ in range(5):
+    m @ m
+matmul_gflops = 5 * 2 * 1024 ** 3 / (time.perf_counter() - t) / 1e9
+
 med = {k: sorted(v)[len(v) // 2] for k, v in phases.items()}
 print(json.dumps({"torch": torch.__version__, "net": a.net, "threads": a.threads, "batch": a.batch, "steps": a.steps,
-                  "ms": med, "imagesPerSecond": a.batch * 1000 / med["total"]}))
+                  "ms": med, "imagesPerSecond": a.batch * 1000 / med["total"], "matmulGflops": matmul_gflops}))
