@@ -40,7 +40,7 @@ const configs = Object.entries({ ok: '{"steps": 5, "quiet": true}', notJson: "{s
 
 const NUMBERS = ["-1", "0", "1", "2", "3", "8", "0.5", "2.5", "1e3", "1e20", "1e309", "9007199254740993", "4294967296", "NaN", "Infinity", "-Infinity", "abc", "", " ", "0x10", "-0", "10k"];
 const PATHS = [dir, images, join(dir, "missing"), join(images, "a.png"), join(dir, "out.csv"), join(dir, "view.html"), join(dir, "w.safetensors"), ""];
-const WORDS = ["", "x", "full", "none", "knn", "pca", "umap", "tfjs", "torchvision", "wasm", "cpu", "auto", "webgl", "resnet18", "small-cnn", "crop", "pad", "byol", "simsiam", "vicreg", "avgpool", "grid3", "test", "train", "anchor", "default", "1", "3"];
+const WORDS = ["", "x", "full", "none", "knn", "pca", "umap", "tfjs", "torchvision", "wasm", "cpu", "auto", "webgl", "resnet18", "small-cnn", "crop", "pad", "byol", "simsiam", "vicreg", "avgpool", "grid3", "test", "train", "anchor", "default", "simd", "relaxed-simd", "scalar", "1", "3"];
 
 /** What a flag takes: a number, a path, one of some words, a layer name (any word), nothing, a config file. */
 type Kind = "number" | "path" | "choice" | "layer" | "switch" | "config";
@@ -70,7 +70,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; flags
   embed: { run: embedCommand, flags: { checkpoint: "path", out: "path", html: "path", dims: "number", projection: "choice", method: "choice", split: "choice", limit: "number", data: "path", "cache-mb": "number", ...BACKEND } },
   export: { run: exportCommand, flags: { checkpoint: "path", format: "choice", out: "path", overwrite: "switch", ...BACKEND } },
   similar: { run: similarCommand, flags: { checkpoint: "path", data: "path", query: "path", k: "number", "cache-mb": "number", ...BACKEND, json: "switch" } },
-  bench: { run: benchCommand, flags: { json: "switch", quick: "switch", step: "choice", reps: "number", ...BACKEND } },
+  bench: { run: benchCommand, flags: { json: "switch", quick: "switch", step: "choice", reps: "number", build: "choice", ...BACKEND } },
 };
 
 /** A command line: known flags with values from their pools, now and then an unknown flag, a stray word, a missing value. */
