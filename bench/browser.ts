@@ -17,10 +17,9 @@ import { buildDemo } from "../demo/build.mjs";
 // @ts-expect-error: plain ESM scripts without declarations
 import { startDemoServer } from "../demo/server.mjs";
 import { setBackend } from "../src/backend";
-import { batchStream, gatherImages } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
-import { buildLearner, representationFits } from "../src/train/setup";
+import { buildLearner, createTrainer, disposeLearner, representationFits } from "../src/train/setup";
 import { bundle, launchChromium, serveFiles } from "../test/browser-harness";
 import { repoRoot } from "../test/helpers";
 
@@ -46,15 +45,11 @@ async function inNode(backend: "wasm" | "cpu"): Promise<number[]> {
   const run: RunConfig = { ...DEFAULT_RUN, ...config, encoder: { arch: config.encoder, width: config.width, stem: "cifar" }, totalSteps: steps };
   if (!representationFits(run)) run.representation = undefined; // as the demo: small images keep the tap
   const learner = await buildLearner(run);
-  const stream = batchStream(train.n, config.batchSize, { seed: 0 });
+  const trainer = await createTrainer(run, learner, train);
   const times: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const batch = stream.next().value!;
-    const t0 = performance.now();
-    learner.step({ images: gatherImages(train, batch.indices), n: batch.indices.length, height: train.height, width: train.width, channels: 1 });
-    times.push(performance.now() - t0);
-  }
-  learner.dispose();
+  for (let i = 0; i < warmup + steps; i++) times.push((await trainer.step()).milliseconds);
+  trainer.dispose();
+  disposeLearner(learner);
   tf.disposeVariables();
   return times.slice(warmup);
 }
@@ -95,9 +90,7 @@ if (browserSetups.length) {
   }
 }
 
-// The step without the demo, in a page: the learner's public pieces with the loss read
-// asynchronously — on SwiftShader, tfjs-webgpu's synchronous read (a canvas copy, which the demo's
-// step uses for its loss) returns zeros and soon breaks buffer mapping. Fixed views stand in for
+// The step without the demo and its worker, in a page: the Trainer with fixed views standing in for
 // the augmentation; the encoder is the small CNN whatever --encoder says; the time ends when the
 // target's updated weights are read back.
 const pageEntry = `
@@ -107,25 +100,23 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { setBackend } from "./src/backend";
 import { BYOL } from "./src/byol";
 import { smallCnn } from "./src/nets/small-cnn";
+import { Trainer } from "./src/train/trainer";
 window.timeSteps = async (backend, c, n) => {
   setWasmPaths("/wasm/");
   const info = await setBackend(backend);
   const encoder = smallCnn({ inputSize: c.imageSize, channels: 1, width: c.width, seed: 0 });
-  const learner = await BYOL.create({ encoder, imageSize: c.imageSize, channels: 1, projectionSize: c.projectionSize, projectionHiddenSize: c.projectionHiddenSize, learningRate: c.learningRate, seed: 0 });
-  const shape = [c.batchSize, c.imageSize, c.imageSize, 1];
-  const views = [1, 2].map((k) => Float32Array.from({ length: c.batchSize * c.imageSize ** 2 }, (_, i) => ((i * 7919 * k) % 1000) / 1000));
+  const learner = await BYOL.create({ encoder, imageSize: c.imageSize, channels: 1, projectionSize: c.projectionSize, projectionHiddenSize: c.projectionHiddenSize, seed: 0 });
+  const [view1, view2] = [1, 2].map((k) => Float32Array.from({ length: c.batchSize * c.imageSize ** 2 }, (_, i) => ((i * 7919 * k) % 1000) / 1000));
+  const data = { images: new Uint8Array(c.batchSize * c.imageSize ** 2), n: c.batchSize, height: c.imageSize, width: c.imageSize, channels: 1, classes: [] };
+  const trainer = await Trainer.create({ learner, data, augment: () => ({ view1, view2 }), batchSize: c.batchSize, totalSteps: n, learningRate: c.learningRate });
   const times = [], losses = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const [v1, v2] = views.map((v) => tf.tensor4d(v, shape));
-    const { loss, grads, monitors } = learner.computeGradients(v1, v2);
-    losses.push((await loss.data())[0]);
-    learner.applyGradients(grads);
-    learner.updateMovingAverage();
-    tf.dispose([v1, v2, loss, monitors, ...grads]);
+    losses.push((await trainer.step()).loss);
     await learner.networks.target.encoder.weights[0].read().data();
     times.push(performance.now() - t0);
   }
+  trainer.dispose();
   learner.dispose();
   encoder.dispose();
   const adapter = backend === "webgpu" ? (await navigator.gpu.requestAdapter()).info : null;

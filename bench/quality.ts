@@ -40,14 +40,14 @@ const losses: number[] = [];
 let trainMs = 0;
 console.log(JSON.stringify(arg), `kNN@0 (k ${k.join("/")}) ${pct(curve[0].knn)}`);
 const t0 = performance.now();
-while (learner.steps < steps) {
-  const r = trainer.step();
+while (trainer.steps < steps) {
+  const r = await trainer.step();
   trainMs += r.milliseconds;
   losses.push(r.loss);
-  if (learner.steps % every === 0 || learner.steps === steps) {
-    curve.push({ step: learner.steps, knn: await knn(), minutes: (performance.now() - t0) / 60_000 });
-    const ips = (learner.steps * run.batchSize) / (trainMs / 1000);
-    console.log(`step ${learner.steps} loss ${r.loss.toFixed(3)} z-std ${r.zStd.toFixed(3)} kNN ${pct(curve.at(-1)!.knn)} ${ips.toFixed(0)} img/s ${curve.at(-1)!.minutes.toFixed(2)} min`);
+  if (trainer.steps % every === 0 || trainer.steps === steps) {
+    curve.push({ step: trainer.steps, knn: await knn(), minutes: (performance.now() - t0) / 60_000 });
+    const ips = (trainer.steps * run.batchSize) / (trainMs / 1000);
+    console.log(`step ${trainer.steps} loss ${r.loss.toFixed(3)} z-std ${r.zStd.toFixed(3)} kNN ${pct(curve.at(-1)!.knn)} ${ips.toFixed(0)} img/s ${curve.at(-1)!.minutes.toFixed(2)} min`);
   }
 }
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;

@@ -1,4 +1,4 @@
-// The kNN monitor of the recipe screens (bench/screen.ts, bench/screen-multicrop.ts): the CLI's
+// The kNN monitor of the recipe screens (bench/screen.ts): the CLI's
 // subsets — a 10k-image bank from the training set, 2k test queries — k 200, cosine, T 0.1, at
 // several taps of the online encoder.
 import { heldOutSplit, subset } from "../src/data/batches";

@@ -35,13 +35,13 @@ const monitor = screenMonitor(learner, train, test, { seed: run.seed, taps: taps
 console.log(JSON.stringify({ arg, step: 0, images: 0, knn: await monitor() }));
 let trainMs = 0;
 let lossSum = 0;
-while (learner.steps < steps) {
-  const r = trainer.step();
+while (trainer.steps < steps) {
+  const r = await trainer.step();
   trainMs += r.milliseconds;
   lossSum += r.loss;
-  if (learner.steps % every === 0 || learner.steps === steps) {
+  if (trainer.steps % every === 0 || trainer.steps === steps) {
     const knn = await monitor();
-    console.log(JSON.stringify({ step: learner.steps, images: learner.steps * run.batchSize, loss: lossSum / every, zStd: r.zStd, knn }));
+    console.log(JSON.stringify({ step: trainer.steps, images: trainer.steps * run.batchSize, loss: lossSum / every, zStd: r.zStd, knn }));
     lossSum = 0;
   }
 }

@@ -31,13 +31,13 @@ const trainer = await createTrainer(run, learner, data);
 const wasmHeap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
 const sample = () => {
   const m = tf.memory();
-  return { step: learner.steps, rssMB: process.memoryUsage().rss / 2 ** 20, tensors: m.numTensors, tensorMB: m.numBytes / 2 ** 20, wasmHeapMB: wasmHeap() / 2 ** 20, kernelHeapKB: kernels().heap.capacity / 1024, kernelInUseKB: kernels().heap.bytesInUse / 1024 };
+  return { step: trainer.steps, rssMB: process.memoryUsage().rss / 2 ** 20, tensors: m.numTensors, tensorMB: m.numBytes / 2 ** 20, wasmHeapMB: wasmHeap() / 2 ** 20, kernelHeapKB: kernels().heap.capacity / 1024, kernelInUseKB: kernels().heap.bytesInUse / 1024 };
 };
 const rows: ReturnType<typeof sample>[] = [];
 const t0 = performance.now();
-while (learner.steps < steps) {
-  trainer.step();
-  if (learner.steps % 100 === 0) {
+while (trainer.steps < steps) {
+  await trainer.step();
+  if (trainer.steps % 100 === 0) {
     rows.push(sample());
     console.log(JSON.stringify({ ...rows.at(-1), minutes: (performance.now() - t0) / 60_000 }));
   }

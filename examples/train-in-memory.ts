@@ -2,7 +2,7 @@
 // few training steps, the images' representations, then everything freed. Runs as it stands in
 // Node (`npx tsx train-in-memory.ts`); in a browser, set tfjs-backend-wasm's paths first (README).
 import * as tf from "@tensorflow/tfjs";
-import { BYOL, IMAGENET_STATS, setBackend, smallCnn, type ImageSet } from "byol-ts";
+import { BYOL, IMAGENET_STATS, setBackend, smallCnn, Trainer, type ImageSet } from "byol-ts";
 
 const backend = await setBackend("auto"); // Node: wasm with byol-ts' kernels; browsers: WebGPU > WebGL > wasm
 console.log(`backend: ${backend.name}`);
@@ -27,7 +27,6 @@ const images: ImageSet = { images: pixels, n, height: size, width: size, channel
 
 // the online encoder; BYOL adds the projector, the predictor and the target (a moving average)
 const encoder = smallCnn({ inputSize: size, channels: 3, width: 8, seed: 0 });
-const steps = 5;
 const learner = await BYOL.create({
   encoder,
   imageSize: size,
@@ -35,23 +34,22 @@ const learner = await BYOL.create({
   hiddenLayer: "avgpool", // the representation the projector reads
   projectionSize: 32,
   projectionHiddenSize: 128,
-  learningRate: 2e-3,
-  totalSteps: steps, // τ rises from 0.99 to 1 over the run
   seed: 0,
 });
 
-// each step augments two views of a batch per sample (3-channel images: ImageNet's normalization)
-const batch = 32;
-for (let step = 0; step < steps; step++) {
-  const start = (step * batch) % n;
-  const { loss } = learner.step({ images: pixels.subarray(start * size * size * 3, (start + batch) * size * size * 3), n: batch, height: size, width: size, channels: 3 });
-  console.log(`step ${step + 1}/${steps}: loss ${loss.toFixed(4)}`);
+// the trainer draws batches, augments two views per sample (3-channel images: ImageNet's
+// normalization), steps the optimizer and moves the target; τ rises from 0.99 to 1 over the run
+const trainer = await Trainer.create({ learner, data: images, batchSize: 32, totalSteps: 5, learningRate: 2e-3, seed: 0 });
+while (trainer.steps < trainer.totalSteps) {
+  const { step, loss } = await trainer.step();
+  console.log(`step ${step + 1}/${trainer.totalSteps}: loss ${loss.toFixed(4)}`);
 }
 
 // the representation of every image (normalized as in training), e.g. for search or clustering
 const { representation } = await learner.embed(images, { normalization: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } });
 console.log(`representation: ${n} × ${representation.length / n}`);
 
-learner.dispose(); // the heads, the target, the optimizer and the augmenter's memory
+trainer.dispose(); // the optimizer state and the augmenter's memory
+learner.dispose(); // the heads and the target
 encoder.dispose(); // the encoder stays the caller's
 console.log(`tensors left: ${tf.memory().numTensors}`);

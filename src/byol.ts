@@ -2,15 +2,13 @@
 // to predict a target network's projection of another view of the same image; the target
 // (encoder' → projector') is an exponential moving average of the online weights.
 import * as tf from "@tensorflow/tfjs";
-import type { Augmenter } from "./augment/augmenter";
 import { blendTargets } from "./ema";
 import type { MethodName } from "./learner";
 import { byolLossTensor } from "./loss";
 import { mlpHead, simsiamProjector } from "./nets/mlp";
 import { modelForward, OnlineEncoder, type Forward } from "./online-encoder";
 import type { Param } from "./train/optimizers";
-import { tauAt } from "./train/schedules";
-import { commonSettings, learnerAugmenter, paramsOf, TwoViewLearner, type LearnerCommon, type LearnerOptions, type LossTerms } from "./two-view-learner";
+import { commonSettings, paramsOf, TwoViewLearner, type LearnerCommon, type LearnerOptions, type LossTerms } from "./two-view-learner";
 
 /** Options of {@link BYOL.create}, named as in byol-pytorch where they exist there. */
 export interface BYOLOptions extends LearnerOptions {
@@ -18,10 +16,6 @@ export interface BYOLOptions extends LearnerOptions {
   projectionSize?: number;
   /** Hidden size of projector and predictor (4096). */
   projectionHiddenSize?: number;
-  /** τ_base of the target's moving average (0.99). */
-  movingAverageDecay?: number;
-  /** `'cosine'` raises τ to 1 over `totalSteps`; `'constant'` keeps τ_base (default cosine). */
-  tauSchedule?: "cosine" | "constant";
   /** false ⇒ SimSiam: the target is the online network with stop-gradient (default true). */
   useMomentum?: boolean;
   /**
@@ -34,7 +28,7 @@ export interface BYOLOptions extends LearnerOptions {
 }
 
 /** BYOL's settings: {@link BYOLOptions} with their defaults. */
-export type BYOLSettings = LearnerCommon & Required<Pick<BYOLOptions, "projectionSize" | "projectionHiddenSize" | "movingAverageDecay" | "tauSchedule" | "useMomentum" | "predictorLearningRateScale" | "lossImpl">>;
+export type BYOLSettings = LearnerCommon & Required<Pick<BYOLOptions, "projectionSize" | "projectionHiddenSize" | "useMomentum" | "predictorLearningRateScale" | "lossImpl">>;
 
 /** Named weights of the learner, grouped as in the paper. */
 export interface LearnerNetworks {
@@ -56,14 +50,14 @@ async function cloneModel(model: tf.LayersModel, name: string): Promise<tf.Layer
 }
 
 /**
- * The learner. Create with {@link BYOL.create}; call {@link BYOL.stepViews} with two augmented views
- * (or let the trainer augment). Dispose when done.
+ * The learner. Create with {@link BYOL.create} and train it with a {@link Trainer}, which gives each
+ * update's τ. Dispose when done.
  */
 export class BYOL extends TwoViewLearner {
   declare readonly options: BYOLSettings;
   /** `byol`, or `simsiam` without momentum. */
   readonly method: MethodName;
-  protected readonly label = "BYOL";
+  override readonly hasTarget: boolean;
   readonly onlineProjector: tf.LayersModel;
   readonly predictor: tf.LayersModel;
   /** Target encoder and projector (null in SimSiam mode). */
@@ -74,9 +68,10 @@ export class BYOL extends TwoViewLearner {
   readonly models: ReadonlyArray<readonly [string, tf.LayersModel]>;
   private readonly emaPairs: Array<[tf.Variable, tf.Variable]>;
 
-  private constructor(o: BYOLSettings, encoder: OnlineEncoder, augmenter: Augmenter, heads: { onlineProjector: tf.LayersModel; predictor: tf.LayersModel; targetEncoder: tf.LayersModel | null; targetProjector: tf.LayersModel | null }) {
-    super(o, encoder, augmenter);
+  private constructor(o: BYOLSettings, encoder: OnlineEncoder, heads: { onlineProjector: tf.LayersModel; predictor: tf.LayersModel; targetEncoder: tf.LayersModel | null; targetProjector: tf.LayersModel | null }) {
+    super(o, encoder);
     this.method = o.useMomentum ? "byol" : "simsiam";
+    this.hasTarget = o.useMomentum;
     this.onlineProjector = heads.onlineProjector;
     this.predictor = heads.predictor;
     this.targetEncoder = heads.targetEncoder;
@@ -112,14 +107,11 @@ export class BYOL extends TwoViewLearner {
       ...commonSettings(options),
       projectionSize: options.projectionSize ?? 256,
       projectionHiddenSize: options.projectionHiddenSize ?? 4096,
-      movingAverageDecay: options.movingAverageDecay ?? 0.99,
-      tauSchedule: options.tauSchedule ?? "cosine",
       useMomentum: options.useMomentum ?? true,
       predictorLearningRateScale: options.predictorLearningRateScale ?? 1,
       lossImpl: options.lossImpl ?? "auto",
     };
     if (!(o.predictorLearningRateScale > 0 && Number.isFinite(o.predictorLearningRateScale))) throw new Error(`predictorLearningRateScale must be a positive number, got ${options.predictorLearningRateScale}`);
-    if (!(o.movingAverageDecay >= 0 && o.movingAverageDecay <= 1)) throw new Error(`movingAverageDecay must be in [0, 1], got ${o.movingAverageDecay}`);
     if (typeof options.encoder === "function" && o.useMomentum) throw new Error("a function encoder has no weights to copy into a target: use a tfjs LayersModel, or useMomentum: false (SimSiam)");
     const encoder = OnlineEncoder.create(options.encoder, o);
     const head = (name: string, inputSize: number, simsiam: boolean, seed: number) =>
@@ -132,15 +124,7 @@ export class BYOL extends TwoViewLearner {
       targetEncoder = await cloneModel(encoder.model, "target_encoder");
       targetProjector = await cloneModel(onlineProjector, "target_projector");
     }
-    const augmenter = await learnerAugmenter(options, o);
-    return new BYOL(o, encoder, augmenter, { onlineProjector, predictor, targetEncoder, targetProjector });
-  }
-
-  /** τ for optimizer step `k` under the configured schedule. */
-  tau(k = this.stepIndex): number {
-    const total = this.options.totalSteps ?? 0;
-    const schedule = total > 0 ? this.options.tauSchedule : "constant";
-    return tauAt(k, total, this.options.movingAverageDecay, schedule);
+    return new BYOL(o, encoder, { onlineProjector, predictor, targetEncoder, targetProjector });
   }
 
   private lossImpl(): "kernel" | "tfjs" {
@@ -172,30 +156,15 @@ export class BYOL extends TwoViewLearner {
     return { loss: byolLossTensor(q1, t2, q2, t1, { impl: this.lossImpl() }), z1, z2 };
   }
 
-  /** The target's moving average after each update (nothing in SimSiam mode); returns τ, or NaN. */
-  override afterStep(): number {
-    if (!this.options.useMomentum) return NaN;
-    const tau = this.tau();
-    this.blendTarget(tau);
-    return tau;
-  }
-
   /**
-   * target ← τ·target + (1 − τ)·online over every trainable parameter of encoder and projector
-   * (src/ema.ts: one kernel call on wasm, tfjs ops elsewhere).
+   * After each update, the target's moving average target ← τ·target + (1 − τ)·online over every
+   * trainable parameter of encoder and projector (src/ema.ts: one kernel call on wasm, tfjs ops
+   * elsewhere); nothing in SimSiam mode. byol-pytorch calls it `update_moving_average`.
    */
-  private blendTarget(tau: number): void {
+  override afterStep(tau: number): void {
+    if (!this.hasTarget) return;
+    if (!(tau >= 0 && tau <= 1)) throw new Error(`BYOL: the moving average's tau must be in [0, 1], got ${tau}`);
     blendTargets(this.emaPairs, tau);
-  }
-
-  /**
-   * The moving-average update by hand (byol-pytorch's `update_moving_average`), with τ from the
-   * schedule at the current step unless given.
-   */
-  updateMovingAverage(tau = this.tau()): void {
-    if (!this.options.useMomentum) throw new Error("updateMovingAverage: this learner has useMomentum: false (SimSiam); there is no target to update");
-    if (!(tau >= 0 && tau <= 1)) throw new Error(`updateMovingAverage: tau must be in [0, 1], got ${tau}`);
-    this.blendTarget(tau);
   }
 
   /** The networks, grouped as in the paper. */
@@ -207,9 +176,8 @@ export class BYOL extends TwoViewLearner {
     };
   }
 
-  /** Frees the heads, the target, the optimizer state and the augmenter's kernel memory (not the caller's encoder). */
-  override dispose(): void {
-    super.dispose();
+  /** Frees the heads and the target (not the caller's encoder). */
+  dispose(): void {
     // the tapped encoders hold no weights of their own: their layers are the caller's encoder's
     for (const m of [this.onlineProjector, this.predictor, this.targetEncoder, this.targetProjector]) m?.dispose();
   }

@@ -1,6 +1,7 @@
 // One full BYOL step against PyTorch (test/fixtures/byol-step.safetensors): loss, every
 // gradient, online weights after plain SGD, target after the moving average (BN statistics
-// included), on the cpu and wasm backends and with both loss implementations.
+// included), on the cpu and wasm backends and with both loss implementations. The step is the
+// Trainer's, on the fixture's views.
 import * as tf from "@tensorflow/tfjs";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,8 @@ import { setBackend } from "../src/backend";
 import { exportTorchvisionWeights, loadTorchvisionWeights } from "../src/io/torchvision";
 import { readSafetensors, type SafeTensor } from "../src/io/safetensors";
 import { resnet18 } from "../src/nets/resnet";
-import { fixturePath, relL2 } from "./helpers";
+import { Trainer } from "../src/train/trainer";
+import { fixturePath, givenViews, relL2 } from "./helpers";
 import { itFull } from "./tier";
 
 const fx = readSafetensors(readFileSync(fixturePath("byol-step.safetensors")), "byol-step.safetensors");
@@ -42,10 +44,6 @@ async function learnerFromFixture(lossImpl: "kernel" | "tfjs"): Promise<BYOL> {
     channels: 3,
     projectionSize: 64,
     projectionHiddenSize: 256,
-    movingAverageDecay: 0.99,
-    tauSchedule: "constant",
-    optimizer: { name: "sgd", momentum: 0 },
-    learningRate: LR,
     lossImpl,
   });
   const n = learner.networks;
@@ -136,13 +134,22 @@ for (const [backend, impls] of cases) {
         expectClose(exportWith(n.online.encoder!, "online.encoder.", byVar), "grad.online.encoder.", "online.encoder.", encoderTol);
         expectClose(exportWith(n.online.projector, "online.projector.", byVar), "grad.online.projector.", "online.projector.", gradTol);
         expectClose(exportWith(n.predictor, "predictor.", byVar), "grad.predictor.", "predictor.", gradTol);
-        tf.dispose([loss, monitors]);
+        tf.dispose([loss, monitors, ...grads]);
+        learner.dispose();
 
-        // SGD with those gradients, then the moving average with τ = 0.99
-        learner.applyGradients(grads);
-        tf.dispose(grads);
-        learner.updateMovingAverage(0.99);
-        const m = learner.networks;
+        // the Trainer's step on the fixture's views, from the fixture's weights: SGD, then the moving average with τ = 0.99
+        const stepped = await learnerFromFixture(lossImpl);
+        const batch = v1.shape[0];
+        const trainer = await Trainer.create({
+          learner: stepped, data: { images: new Uint8Array(batch * 28 * 28 * 3), n: batch, height: 28, width: 28, channels: 3, classes: [] },
+          augment: givenViews(v1.dataSync() as Float32Array, v2.dataSync() as Float32Array),
+          batchSize: batch, totalSteps: 1, learningRate: LR, optimizer: { name: "sgd", momentum: 0 }, tau: { base: 0.99, schedule: "constant" },
+        });
+        const r = await trainer.step();
+        expect([r.learningRate, r.tau]).toEqual([LR, 0.99]);
+        expect(Math.abs(r.loss - refLoss) / refLoss).toBeLessThan(1e-4);
+        trainer.dispose();
+        const m = stepped.networks;
         expectClose(exportTorchvisionWeights(m.online.encoder!, { prefix: "online.encoder." }), "after.", "", gradTol);
         expectClose(exportTorchvisionWeights(m.online.projector, { prefix: "online.projector." }), "after.", "", gradTol);
         expectClose(exportTorchvisionWeights(m.predictor, { prefix: "predictor." }), "after.", "", gradTol);
@@ -156,7 +163,7 @@ for (const [backend, impls] of cases) {
           expect(stats.length, part).toBeGreaterThan(0);
           for (const k of stats) expect(relL2(t[k].data as Float32Array, o[k].data as Float32Array), `${part}.${k}`).toBeLessThan(1e-6);
         }
-        learner.dispose();
+        stepped.dispose();
         tf.dispose([v1, v2]);
       });
     }

@@ -128,7 +128,7 @@ describe("BYOL's moving average on wasm", () => {
     for (let round = 0; round < 3; round++) {
       const want = pairs.map(([t, o]) => opsBlend(t, o, 0.9));
       const tensors = tf.memory().numTensors;
-      learner.updateMovingAverage(0.9);
+      learner.afterStep(0.9);
       expect(tf.memory().numTensors).toBe(tensors);
       pairs.forEach(([t], k) => expectSameBits(t, want[k], `pair ${k}, round ${round}`));
       tf.dispose(want);

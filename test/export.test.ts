@@ -69,7 +69,7 @@ beforeAll(async () => {
   for (const [name, config] of Object.entries(RUNS)) {
     const learner = (learners[name] = await buildLearner(config));
     randomize(learner.onlineEncoder!, 100 + name.length);
-    writeCheckpointFile(ck(name), await serializeCheckpoint(learner, { step: 3, config }));
+    writeCheckpointFile(ck(name), await serializeCheckpoint(learner, { step: 3, position: { epoch: 0, batch: 0 }, optimizer: { step: 3, slots: {} } }, { config }));
   }
 });
 

@@ -41,14 +41,14 @@ describe("fuzzing the readers of user files", () => {
   it(`checkpoints: ${RUNS} mutated files, the learner untouched unless the file fits`, async () => {
     const make = () => BYOL.create({ encoder: smallCnn({ inputSize: 8, channels: 1, width: 1, seed: 1 }), imageSize: 8, channels: 1, projectionSize: 2, projectionHiddenSize: 4, seed: 1 });
     const source = await make();
-    const base = await serializeCheckpoint(source, { step: 0, position: { epoch: 0, batch: 0 } });
+    const base = await serializeCheckpoint(source, { step: 0, position: { epoch: 0, batch: 0 }, optimizer: { step: 0, slots: {} } });
     const learner = await make();
     const snapshot = () => learner.networks.online.projector.getWeights().map((w) => w.dataSync().slice());
     const before = snapshot();
     // metadata edits: info that is not JSON, not an object, or with bad step fields
     const parsed = parseSafetensors(base, "base");
     const tensors = Object.fromEntries(Object.entries(parsed.tensors).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }]));
-    for (const info of ['"not json', "5", "null", "[]", '{"step":-1,"optimizerStep":0}', '{"step":1.5,"optimizerStep":0}', '{"step":0}']) {
+    for (const info of ['"not json', "5", "null", "[]", '{"step":-1,"optimizerStep":0}', '{"step":1.5,"optimizerStep":0}', '{"step":0}', '{"step":0,"optimizerStep":0}', '{"step":0,"optimizerStep":0,"position":{"epoch":-1,"batch":0}}']) {
       const bytes = writeSafetensors(tensors, { ...parsed.metadata, info });
       expect(() => readCheckpointInfo(bytes, "fuzz.ck"), info).toThrow(/^fuzz\.ck: checkpoint metadata is corrupted \(info/);
       oneCase("fuzz.ck", bytes, () => restoreCheckpoint(learner, bytes, "fuzz.ck"), () => expect.unreachable("restored corrupt metadata"));

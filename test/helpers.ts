@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AugmentFn } from "../src/augment/augmenter";
 import { uniformGenerator } from "../src/util/random";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,3 +41,9 @@ export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
+
+/** An augmentation that gives every batch the same two views (NHWC floats): one step on chosen views, through the Trainer. */
+export function givenViews(view1: Float32Array, view2: Float32Array): AugmentFn {
+  return () => ({ view1, view2 });
+}
+

@@ -47,7 +47,7 @@ beforeAll(async () => {
   for (let i = 0; i < 16; i++) writeFileSync(join(images, `${i}.png`), pngBytes(12, 12, Uint8Array.from({ length: 12 * 12 * 4 }, (_, j) => (j % 4 === 3 ? 255 : (i * 37 + (j >> 2) * 11) % 256)), 0));
   // a trained run to export: a learner of another seed than the one train builds
   const learner = await buildLearner({ ...CONFIG, seed: 7 });
-  writeCheckpointFile(join(dir, "run"), await serializeCheckpoint(learner, { step: 1, config: CONFIG }));
+  writeCheckpointFile(join(dir, "run"), await serializeCheckpoint(learner, { step: 1, position: { epoch: 0, batch: 0 }, optimizer: { step: 1, slots: {} } }, { config: CONFIG }));
   learner.dispose();
   vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   expect(await exportCommand(["--checkpoint", join(dir, "run"), "--format", "torchvision", "--out", exported, "--backend", "cpu"])).toBe(0);

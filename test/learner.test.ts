@@ -1,12 +1,15 @@
-// The learner's contract beyond PyTorch parity: what the target may and may not receive, SimSiam
-// mode, the tap and function encoders, and errors for inputs that do not fit.
+// The learner's contract beyond PyTorch parity, trained through the Trainer: what the target may and
+// may not receive, SimSiam mode, the tap and function encoders, errors for inputs that do not fit,
+// and memory that stays flat.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { kernels } from "../bindings/loader";
 import { BYOL, type BYOLOptions } from "../src/byol";
 import { setBackend } from "../src/backend";
 import { smallCnn } from "../src/nets/small-cnn";
-import { randn } from "./helpers";
+import { syntheticImages } from "../src/bench/step";
+import { Trainer, type TrainerOptions } from "../src/train/trainer";
+import { givenViews, randn } from "./helpers";
 import { itFull } from "./tier";
 
 beforeAll(async () => {
@@ -15,13 +18,19 @@ beforeAll(async () => {
 
 const SIZE = 12;
 const create = (o: Partial<BYOLOptions> = {}) =>
-  BYOL.create({ encoder: o.encoder ?? smallCnn({ inputSize: SIZE, channels: 1, width: 4, seed: 1 }), imageSize: SIZE, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1, totalSteps: 20, learningRate: 1e-2, ...o });
-const views = (seed: number, n = 8) => [tf.tensor4d(randn(n * SIZE * SIZE, seed), [n, SIZE, SIZE, 1]), tf.tensor4d(randn(n * SIZE * SIZE, seed + 1), [n, SIZE, SIZE, 1])] as const;
+  BYOL.create({ encoder: o.encoder ?? smallCnn({ inputSize: SIZE, channels: 1, width: 4, seed: 1 }), imageSize: SIZE, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1, ...o });
+/** A trainer of `learner` on 16 pattern images, batch 8, 20 steps, LR 1e-2; `views: seed` gives every step the same noise views. */
+const trainerOf = (learner: BYOL, o: Partial<TrainerOptions> & { views?: number } = {}) => {
+  const n = 8 * SIZE * SIZE;
+  const augment = o.views === undefined ? undefined : givenViews(randn(n, o.views), randn(n, o.views + 1));
+  return Trainer.create({ learner, data: syntheticImages(16, SIZE, 1), batchSize: 8, totalSteps: 20, learningRate: 1e-2, augment, ...o });
+};
 const snapshot = (m: tf.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
 
 describe("BYOL learner", () => {
   it("moves the target only by the moving average, and never holds the predictor", async () => {
-    const learner = await create({ tauSchedule: "constant", movingAverageDecay: 0.9 });
+    const learner = await create();
+    const trainer = await trainerOf(learner, { tau: { base: 0.9, schedule: "constant" } });
     const n = learner.networks;
     const target = n.target!;
     const t0 = snapshot(target.encoder);
@@ -32,7 +41,7 @@ describe("BYOL learner", () => {
     expect(target.encoder.layers.map((l) => l.name)).not.toContain("predictor");
     expect(learner.parameters.filter((p) => p.name.startsWith("predictor.")).length).toBeGreaterThan(0);
 
-    learner.stepViews(...views(1));
+    expect((await trainer.step()).tau).toBe(0.9);
     const t1 = snapshot(target.encoder);
     const o1 = snapshot(n.online.encoder!);
     // trainable weights: t1 = 0.9·t0 + 0.1·o1 exactly as the EMA says (BN statistics follow the target's own forwards)
@@ -41,6 +50,7 @@ describe("BYOL learner", () => {
       t1[i].forEach((v, j) => expect(v).toBeCloseTo(0.9 * t0[i][j] + 0.1 * o1[i][j], 5));
     });
     expect(o1).not.toEqual(o0);
+    trainer.dispose();
     learner.dispose();
   });
 
@@ -69,14 +79,19 @@ describe("BYOL learner", () => {
     await expect(BYOL.create({ encoder: enc(), imageSize: 28, channels: 1, projectionSize: 8, projectionHiddenSize: 16, hiddenLayer: "avgpool", representation: "layer9" })).rejects.toThrow(/'layer9' is not a layer of model/);
   });
 
-  it("SimSiam mode (useMomentum: false) trains with no target, and refuses updateMovingAverage", async () => {
+  it("SimSiam mode (useMomentum: false) trains with no target, and reports no τ", async () => {
     const learner = await create({ useMomentum: false });
     expect(learner.networks.target).toBeNull();
+    expect(learner.hasTarget).toBe(false);
     expect(learner.networks.online.projector.layers.filter((l) => l.getClassName() === "Dense")).toHaveLength(3); // SimSiam projector
-    const losses = Array.from({ length: 12 }, (_, s) => learner.stepViews(...views(100)).loss);
+    const trainer = await trainerOf(learner, { views: 100 });
+    const results = [];
+    for (let s = 0; s < 12; s++) results.push(await trainer.step());
+    const losses = results.map((r) => r.loss);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
-    expect(() => learner.updateMovingAverage()).toThrow(/useMomentum: false.*no target/);
+    expect(results.every((r) => Number.isNaN(r.tau))).toBe(true);
+    trainer.dispose();
     learner.dispose();
   });
 
@@ -89,20 +104,27 @@ describe("BYOL learner", () => {
     await expect(create({ encoder: fn })).rejects.toThrow(/function encoder has no weights.*useMomentum: false/);
     const simsiam = await create({ encoder: fn, useMomentum: false });
     expect(simsiam.representationSize).toBe(9);
-    expect(Number.isFinite(simsiam.stepViews(...views(7)).loss)).toBe(true);
+    const trainer = await trainerOf(simsiam);
+    expect(Number.isFinite((await trainer.step()).loss)).toBe(true);
+    trainer.dispose();
     simsiam.dispose();
   });
 
-  it("names what does not fit: batch of 1, image size, channels, bad options", async () => {
+  it("names what does not fit: batch of 1, view shape, channels, bad options", async () => {
     const learner = await create();
-    expect(() => learner.stepViews(...views(1, 1))).toThrow(/batch of 1: BatchNorm in training mode needs at least 2/);
-    const wrong = tf.zeros([4, SIZE + 1, SIZE + 1, 1]) as tf.Tensor4D;
-    expect(() => learner.stepViews(wrong, wrong)).toThrow(/view1 has shape \[4,13,13,1\], expected \[B, 12, 12, 1\]/);
-    expect(() => learner.step({ images: new Uint8Array(4 * SIZE * SIZE * 3), n: 4, height: SIZE, width: SIZE, channels: 3 })).toThrow(/channel/);
+    const [one, a, b] = [tf.zeros([1, SIZE, SIZE, 1]), tf.zeros([4, SIZE, SIZE, 1]), tf.zeros([4, SIZE + 1, SIZE + 1, 1])] as tf.Tensor4D[];
+    expect(() => learner.computeGradients(one, one)).toThrow(/batch of 1: BatchNorm in training mode needs at least 2/);
+    expect(() => learner.computeGradients(b, b)).toThrow(/view1 has shape \[4,13,13,1\], expected \[B, 12, 12, 1\]/);
+    expect(() => learner.computeGradients(a, one)).toThrow(/view2 has a batch of 1/);
+    tf.dispose([one, a, b]);
+    await expect(trainerOf(learner, { data: syntheticImages(16, SIZE, 3) })).rejects.toThrow(/the data has 3 channel\(s\) but the learner expects 1/);
+    await expect(trainerOf(learner, { batchSize: 1 })).rejects.toThrow(/batch size 1 is too small/);
+    await expect(trainerOf(learner, { batchSize: 17 })).rejects.toThrow(/holds 16 images, fewer than one batch of 17/);
+    await expect(trainerOf(learner, { totalSteps: 0 })).rejects.toThrow(/totalSteps must be a positive integer, got 0/);
+    await expect(trainerOf(learner, { tau: { base: 1.5, schedule: "cosine" } })).rejects.toThrow(/tau.base must be in \[0, 1\], got 1.5/);
+    await expect(trainerOf(learner, { state: { step: 3, position: { epoch: 0, batch: 2 }, optimizer: { step: 3, slots: {} } } })).rejects.toThrow(/batch 2 of epoch 0, past the 2 batches of an epoch of these 16 images/);
     await expect(create({ channels: 2 })).rejects.toThrow(/channels must be 1 or 3, got 2/);
     await expect(create({ imageSize: 16 })).rejects.toThrow(/encoder input is \[.*12,12,1\] but imageSize 16/);
-    await expect(create({ movingAverageDecay: 1.5 })).rejects.toThrow(/movingAverageDecay must be in \[0, 1\], got 1.5/);
-    expect(learner.steps).toBe(0);
     learner.dispose();
   });
 
@@ -110,17 +132,18 @@ describe("BYOL learner", () => {
   // step; tfjs-wasm's memory and the kernel heap's capacity grow in chunks, which takes more steps.
   const leaksNothing = async (backend: "wasm" | "cpu", steps: number) => {
     await setBackend(backend);
-    const learner = await create({ totalSteps: steps });
-    const images = new Uint8Array(8 * SIZE * SIZE).map((_, i) => (i * 13) % 256);
-    const batch = { images, n: 8, height: SIZE, width: SIZE, channels: 1 };
+    const learner = await create();
+    const trainer = await trainerOf(learner, { totalSteps: steps });
     const memory = () => (backend === "wasm" ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length : 0);
-    for (let s = 0; s < 5; s++) learner.step(batch);
+    for (let s = 0; s < 5; s++) await trainer.step();
     const [tensors, wasmBytes, heap, inUse] = [tf.memory().numTensors, memory(), kernels().heap.capacity, kernels().heap.bytesInUse];
-    for (let s = 5; s < steps; s++) learner.step(batch);
+    for (let s = 5; s < steps; s++) await trainer.step();
+    expect(trainer.steps).toBe(steps);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(memory()).toBe(wasmBytes);
     expect(kernels().heap.capacity).toBe(heap);
     expect(kernels().heap.bytesInUse).toBe(inUse);
+    trainer.dispose();
     learner.dispose();
     await setBackend("wasm");
   };
@@ -130,25 +153,26 @@ describe("BYOL learner", () => {
   itFull("leaks nothing over 50 steps on cpu (tensors, kernel heap)", () => leaksNothing("cpu", 50), 600_000);
 
   it("steps from raw uint8 images with per-sample augmentation, deterministically", async () => {
-    const images = new Uint8Array(8 * SIZE * SIZE).map((_, i) => (i * 37) % 256);
-    const batch = { images, n: 8, height: SIZE, width: SIZE, channels: 1 };
-    const a = await create();
-    const b = await create();
-    const la = [a.step(batch).loss, a.step(batch).loss];
-    const lb = [b.step(batch).loss, b.step(batch).loss];
-    expect(lb).toEqual(la);
-    expect(la[1]).not.toBe(la[0]); // step 1 draws other views than step 0
-    a.dispose();
-    b.dispose();
+    const losses = async () => {
+      const learner = await create();
+      const trainer = await trainerOf(learner);
+      const out = [(await trainer.step()).loss, (await trainer.step()).loss];
+      trainer.dispose();
+      learner.dispose();
+      return out;
+    };
+    const la = await losses();
+    expect(await losses()).toEqual(la);
+    expect(la[1]).not.toBe(la[0]); // step 1 draws other images and views than step 0
   });
 
   it("frees its kernel memory and tensors on dispose: flat over 50 create/step/dispose cycles", async () => {
-    const images = new Uint8Array(8 * SIZE * SIZE).map((_, i) => (i * 11) % 256);
-    const batch = { images, n: 8, height: SIZE, width: SIZE, channels: 1 };
     const cycle = async () => {
       const encoder = smallCnn({ inputSize: SIZE, channels: 1, width: 4, seed: 1 });
       const l = await create({ encoder });
-      l.step(batch); // the augmenter takes kernel memory for images, views and parameters
+      const trainer = await trainerOf(l);
+      await trainer.step(); // the augmenter takes kernel memory for images, views and parameters; the optimizer its slots
+      trainer.dispose();
       l.dispose();
       encoder.dispose();
     };

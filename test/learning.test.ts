@@ -1,8 +1,7 @@
 // It learns: a fixed-seed BYOL run of the default recipe (DEFAULT_RUN: the three-stage small CNN of
 // width 16, projector on the global pool) on real Fashion-MNIST training images lowers the loss and lifts kNN accuracy
 // of 1,000 held-out test images above the random-init encoder's and above an LR-0 control, without
-// leaking tensors; runs are deterministic; a non-finite loss stops the step and leaves every weight
-// as it was. VICReg, through the same Trainer and evaluation, passes the same bar in a shorter run.
+// leaking tensors; runs are deterministic (a failed step's rollback: test/trainer.test.ts). VICReg, through the same Trainer and evaluation, passes the same bar in a shorter run.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "../src/backend";
@@ -73,13 +72,14 @@ async function trainRun(run: RunConfig, steps = run.totalSteps) {
   const before = await knn(learner);
   const losses: number[] = [];
   let tensorsAtStep5 = -1;
-  while (learner.steps < steps) {
-    losses.push(trainer.step().loss);
-    if (learner.steps === 5) tensorsAtStep5 = tf.memory().numTensors;
+  while (trainer.steps < steps) {
+    losses.push((await trainer.step()).loss);
+    if (trainer.steps === 5) tensorsAtStep5 = tf.memory().numTensors;
   }
   const tensors = [tensorsAtStep5, tf.memory().numTensors];
   const after = await knn(learner);
   const representation = await knn(learner, representationOf(run));
+  trainer.dispose();
   learner.dispose();
   return { before, after, representation, losses, tensors };
 }
@@ -105,24 +105,13 @@ describe("BYOL learns on Fashion-MNIST", () => {
     const twoSteps = async () => {
       const learner = await buildLearner(run);
       const trainer = await trainerFor(learner, run);
-      return [trainer.step().loss, trainer.step().loss];
+      const losses = [(await trainer.step()).loss, (await trainer.step()).loss];
+      trainer.dispose();
+      learner.dispose();
+      return losses;
     };
     const a = await twoSteps();
     expect(await twoSteps()).toEqual(a);
-  }, 120_000);
-
-  it("stops a step whose loss is not finite, naming the step and updating no weight", async () => {
-    const learner = await buildLearner({ ...RUN, batchSize: 4 });
-    const shape: [number, number, number, number] = [4, 28, 28, 1];
-    const good = tf.randomNormal(shape, 0, 1, "float32", 1) as tf.Tensor4D;
-    learner.stepViews(good, good);
-    const weights = () => learner.models.flatMap(([, m]) => m.getWeights().map((w) => w.dataSync().slice()));
-    const snapshot = weights();
-    const bad = tf.tidy(() => good.add(tf.scalar(NaN).mul(tf.oneHot([3], 4 * 28 * 28).reshape(shape))) as tf.Tensor4D);
-    expect(() => learner.stepViews(good, bad)).toThrow(/BYOL step 1: .*NaN.*no weights were updated/);
-    expect(learner.steps).toBe(1);
-    expect(weights()).toEqual(snapshot);
-    tf.dispose([good, bad]);
   }, 120_000);
 });
 

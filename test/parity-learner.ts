@@ -47,8 +47,7 @@ export async function fixtureGradients(fixtureBytes: Uint8Array, encoderBytes: U
   online.setWeights(values);
   tf.dispose(values);
   const learner = await BYOL.create({
-    encoder: online, hiddenLayer: "avgpool", imageSize: 28, channels: 3, projectionSize: 64, projectionHiddenSize: 256, tauSchedule: "constant",
-    optimizer: { name: "sgd", momentum: 0 },
+    encoder: online, hiddenLayer: "avgpool", imageSize: 28, channels: 3, projectionSize: 64, projectionHiddenSize: 256,
   });
   const n = learner.networks;
   for (const [model, prefix] of [[n.online.projector, "online.projector."], [n.predictor, "predictor."], [n.target!.projector, "online.projector."]] as const) {
@@ -112,7 +111,7 @@ function tinyViews(): [tf.Tensor4D, tf.Tensor4D] {
 export async function tinyGradients(weights?: Float32Array[]): Promise<FixtureGradients & { weights: Float32Array[] }> {
   const learner = await BYOL.create({
     encoder: smallCnn({ inputSize: 16, channels: 1, width: 4, seed: 3 }), imageSize: 16, channels: 1,
-    projectionSize: 16, projectionHiddenSize: 32, tauSchedule: "constant", seed: 3, optimizer: { name: "sgd", momentum: 0 },
+    projectionSize: 16, projectionHiddenSize: 32, seed: 3,
   });
   const models = allModels(learner);
   if (weights) {

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { setBackend } from "../src/backend";
 import type { Learner } from "../src/learner";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
-import type { BatchPosition } from "../src/data/batches";
 import { restoreCheckpoint, serializeCheckpoint } from "../src/train/checkpoint";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { buildLearner, createTrainer } from "../src/train/setup";
+import type { Trainer } from "../src/train/trainer";
 import { byol, checkpointTensors, DATA, haveData, lossCurve } from "./cli-run";
 
 afterAll(async () => {
@@ -21,17 +21,17 @@ afterAll(async () => {
 });
 
 /** Every tensor a step reads or writes, by name: weights and BN statistics of all networks, optimizer slots. */
-function stepState(learner: Learner): Map<string, tf.Tensor> {
-  const state = new Map<string, tf.Tensor>();
-  for (const [prefix, m] of learner.models) for (const w of m.weights) state.set(`${prefix}/${w.originalName}`, w.read().clone());
-  for (const [k, t] of Object.entries(learner.getOptimizerState().slots)) state.set(`optimizer/${k}`, t);
+async function stepState(learner: Learner, trainer: Trainer): Promise<Map<string, Float32Array>> {
+  const state = new Map<string, Float32Array>();
+  for (const [prefix, m] of learner.models) for (const w of m.weights) state.set(`${prefix}/${w.originalName}`, w.read().dataSync() as Float32Array);
+  for (const [k, t] of Object.entries((await trainer.state()).optimizer.slots)) state.set(`optimizer/${k}`, t.data);
   return state;
 }
 
 /** Names of the tensors whose bits differ (or that one side lacks). */
-function differing(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): string[] {
+function differing(a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] {
   const names = new Set([...a.keys(), ...b.keys()]);
-  const bits = (t: tf.Tensor) => Buffer.from((t.dataSync() as Float32Array).slice().buffer);
+  const bits = (t: Float32Array) => Buffer.from(t.slice().buffer);
   return [...names].filter((k) => !a.has(k) || !b.has(k) || !bits(a.get(k)!).equals(bits(b.get(k)!)));
 }
 
@@ -41,26 +41,23 @@ describe.skipIf(!haveData)("resume on wasm, default network", () => {
       await setBackend("wasm", { kernelThreads: threads });
       const data = await loadFashionMnist({ path: DATA, split: "train", limit: 512 });
       const config: RunConfig = { ...DEFAULT_RUN, totalSteps: 20, limit: 512 };
-      const trainer = (learner: Learner, position?: BatchPosition) => createTrainer(config, learner, data, position);
       const straight = await buildLearner(config);
-      const ts = await trainer(straight);
-      for (let i = 0; i < 5; i++) ts.step();
+      const ts = await createTrainer(config, straight, data);
+      for (let i = 0; i < 5; i++) await ts.step();
       const restored = await buildLearner({ ...config, seed: 7 }); // other initial weights: all must come from the file
-      restoreCheckpoint(restored, await serializeCheckpoint(straight, { step: straight.steps }), "checkpoint");
-      const tr = await trainer(restored, ts.position);
-      let [sa, sb] = [stepState(straight), stepState(restored)];
+      const { state } = restoreCheckpoint(restored, await serializeCheckpoint(straight, await ts.state()), "checkpoint");
+      const tr = await createTrainer(config, restored, data, { state });
+      let [sa, sb] = [await stepState(straight, ts), await stepState(restored, tr)];
       expect(differing(sa, sb), "after restore").toEqual([]);
       for (let i = 0; i < 2; i++) {
-        tf.dispose([...sa.values(), ...sb.values()]);
-        const [ra, rb] = [ts.step(), tr.step()];
+        const [ra, rb] = [await ts.step(), await tr.step()];
         expect(rb.loss).toBe(ra.loss);
-        [sa, sb] = [stepState(straight), stepState(restored)];
+        [sa, sb] = [await stepState(straight, ts), await stepState(restored, tr)];
         expect([...sa.keys()].filter((k) => k.startsWith("optimizer/"))).toHaveLength(2 * straight.parameters.length); // Adam's m and v
         expect(differing(sa, sb), `after step ${ra.step}`).toEqual([]);
       }
-      tf.dispose([...sa.values(), ...sb.values()]);
-      straight.dispose();
-      restored.dispose();
+      [ts, tr].forEach((t) => t.dispose());
+      [straight, restored].forEach((l) => l.dispose());
     });
 
     const dir = mkdtempSync(join(tmpdir(), `byol-resume-${threads}-`));

@@ -1,15 +1,12 @@
 // Timing a BYOL training step phase by phase (augment, gradients, optimizer, moving average), the
 // configurations benchmarked against PyTorch, and the step report `byol bench --step` prints: a
 // stable JSON contract that other tools read.
-import * as tf from "@tensorflow/tfjs";
 import { cpus, loadavg } from "node:os";
 import { readFileSync } from "node:fs";
-import { createAugmenter, type Augmenter } from "../augment/augmenter";
-import { policyOf } from "../train/setup";
-import type { Learner } from "../learner";
 import type { ImageSet } from "../data/types";
 import { DEFAULT_RUN, type RunConfig } from "../train/config";
-import { buildLearner } from "../train/setup";
+import { buildLearner, createTrainer, disposeLearner } from "../train/setup";
+import type { Trainer } from "../train/trainer";
 import { uniformGenerator } from "../util/random";
 
 /** Median phase times of a training step, in milliseconds. */
@@ -20,7 +17,7 @@ export interface StepTimes {
   gradients: number;
   /** The optimizer update. */
   optimizer: number;
-  /** The target's moving average (the learner's `afterStep`). */
+  /** The method's `afterStep` (BYOL: the target's moving average). */
   ema: number;
   /** The whole step (median of per-step sums, not the sum of medians). */
   total: number;
@@ -62,36 +59,26 @@ export function syntheticImages(n: number, side: number, channels: number, seed 
 }
 
 /**
- * Times `reps` training steps of `learner` on batches of `batchSize` drawn from `data` (after one
- * untimed step: kernel set-up, optimizer slots, and the first moving average, which cannot blend in
- * place while the fresh target still shares the online weights' data).
+ * Times `reps` steps of `trainer` (after one untimed step: kernel set-up, optimizer slots, and the
+ * first moving average, which cannot blend in place while the fresh target still shares the online
+ * weights' data). Build the trainer with `timePhases: true` so that queued work is timed in its phase.
  */
-export function timeSteps(learner: Learner, augmenter: Augmenter, data: ImageSet, batchSize: number, reps: number): StepTimes {
-  augmenter.setImages(data.images, data);
+export async function timeSteps(trainer: Trainer, reps: number): Promise<StepTimes> {
   const phases: number[][] = [[], [], [], [], []];
   for (let k = 0; k <= reps; k++) {
-    const indices = Array.from({ length: batchSize }, (_, i) => (k * batchSize + i) % data.n);
-    const t0 = performance.now();
-    const { view1, view2, shape } = augmenter.views(indices, k);
-    const [v1, v2] = [tf.tensor4d(view1, shape), tf.tensor4d(view2, shape)];
-    const t1 = performance.now();
-    const { loss, grads, monitors } = learner.computeGradients(v1, v2);
-    loss.dataSync();
-    const t2 = performance.now();
-    learner.applyGradients(grads);
-    // backends that queue work (webgl) finish it before the clock stops
-    grads[0]?.dataSync();
-    const t3 = performance.now();
-    learner.afterStep();
-    const t4 = performance.now();
-    tf.dispose([v1, v2, loss, monitors, ...grads]);
+    const r = await trainer.step();
     if (k === 0) continue;
-    [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0].forEach((d, i) => phases[i].push(d));
+    [r.phases.augment, r.phases.gradients, r.phases.optimizer, r.phases.afterStep, r.milliseconds].forEach((d, i) => phases[i].push(d));
   }
   const [augment, gradients, optimizer, ema, total] = phases.map(median);
   return { augment, gradients, optimizer, ema, total, samples: reps };
 }
 
+/** A trainer of `config`'s learner over `data` that times its phases (for {@link timeSteps}); dispose both. */
+export async function benchTrainer(config: RunConfig, data: ImageSet): Promise<Trainer> {
+  const learner = await buildLearner(config);
+  return createTrainer(config, learner, data, { timePhases: true });
+}
 
 /**
  * The byol-pytorch anchor's run (lucidrains' byol-pytorch as the reference figures ran it) in our
@@ -163,15 +150,14 @@ export interface StepReport {
 /** Times `reps` steps of a named configuration on the active backend (noise images). */
 export async function benchStep(name: keyof typeof STEP_CONFIGS, reps: number, info: { backend: string; build: string; helperBuild: string | null; threads: number }): Promise<StepReport> {
   const config = STEP_CONFIGS[name];
-  const learner = await buildLearner(config);
-  const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
+  const trainer = await benchTrainer(config, syntheticImages(4 * config.batchSize, config.imageSize, config.channels));
   const load = loadavg().map((x) => Math.round(100 * x) / 100);
   try {
-    const t = timeSteps(learner, augmenter, syntheticImages(4 * config.batchSize, config.imageSize, config.channels), config.batchSize, reps);
+    const t = await timeSteps(trainer, reps);
     const { samples: _, ...phases } = t;
     return { config: name, ...info, imagesPerSecond: (1000 * config.batchSize) / t.total, phases, load, cpu: machineInfo().cpu, node: process.version };
   } finally {
-    augmenter.dispose();
-    learner.dispose();
+    trainer.dispose();
+    disposeLearner(trainer.learner);
   }
 }

@@ -10,10 +10,10 @@ import type { BYOL } from "../byol";
 import type { ImageSet } from "../data/types";
 import { byolLossTensor } from "../loss";
 import { DEFAULT_RUN, type RunConfig } from "../train/config";
-import { buildLearner, policyOf } from "../train/setup";
+import { disposeLearner, policyOf } from "../train/setup";
 import { uniformArray, uniformGenerator } from "../util/random";
 import { say } from "./common";
-import { BENCH_STEP_RUN, medianMs, syntheticImages, timeSteps, type StepTimes } from "../bench/step";
+import { BENCH_STEP_RUN, benchTrainer, medianMs, syntheticImages, timeSteps, type StepTimes } from "../bench/step";
 
 /** One measurement: a kernel or a step, one implementation, on one backend. */
 export interface BenchRow {
@@ -104,16 +104,15 @@ async function augmentRow(reps: number): Promise<BenchRow> {
 
 async function stepRow(backend: string, reps: number): Promise<BenchRow> {
   const c = BENCH_STEP_RUN;
-  const learner = await buildLearner(c);
-  const augmenter = await createAugmenter({ policy: policyOf(c), outSize: c.imageSize, channels: c.channels as 1 | 3, seed: c.seed });
-  const data = syntheticImages(4 * c.batchSize, c.imageSize, c.channels);
+  const trainer = await benchTrainer(c, syntheticImages(4 * c.batchSize, c.imageSize, c.channels));
   try {
-    const t = timeSteps(learner, augmenter, data, c.batchSize, reps);
+    const t = await timeSteps(trainer, reps);
     const phases = `augment ${t.augment.toFixed(0)} + grads ${t.gradients.toFixed(0)} + optimizer ${t.optimizer.toFixed(0)} + EMA ${t.ema.toFixed(1)} ms`;
     const what = `BYOL step, ${c.encoder.arch} width ${c.encoder.width}, ${c.imageSize}×${c.imageSize}×${c.channels}, batch ${c.batchSize} (${phases})`;
     return { backend, kernel: "step", case: what, ms: t.total, imagesPerSecond: (c.batchSize * 1000) / t.total, samples: reps };
   } finally {
-    learner.dispose();
+    trainer.dispose();
+    disposeLearner(trainer.learner);
   }
 }
 

@@ -7,6 +7,7 @@ import type { Learner } from "../learner";
 import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
 import { readCheckpointFile } from "../train/checkpoint-file";
 import type { RunConfig } from "../train/config";
+import type { TrainerState } from "../train/trainer";
 import { buildLearner } from "../train/setup";
 import { choice, num } from "./args";
 
@@ -45,7 +46,7 @@ export function backendLine(info: BackendInfo): string {
 }
 
 /** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */
-export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Learner; config: RunConfig; info: Record<string, unknown>; path: string }> {
+export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Learner; config: RunConfig; info: Record<string, unknown>; state: TrainerState; path: string }> {
   const { path, bytes } = readCheckpointFile(dir);
   const info = readCheckpointInfo(bytes, path);
   const config = info.config as RunConfig | undefined;
@@ -56,8 +57,8 @@ export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Lea
   } catch (e) {
     throw new Error(`${path}: the checkpoint's run configuration does not build: ${(e as Error).message}`);
   }
-  restoreCheckpoint(learner, bytes, path);
-  return { learner, config, info, path };
+  const { state } = restoreCheckpoint(learner, bytes, path);
+  return { learner, config, info, state, path };
 }
 
 /** An encoder in words: its architecture, width and what else sets its weights' shapes. */

@@ -91,10 +91,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (format === "torchvision" && !out.endsWith(".safetensors")) throw new UsageError(`--out must name a .safetensors file for --format torchvision, got ${JSON.stringify(out)}`);
   if (existsSync(out) && !v.overwrite) throw new UsageError(`${out} exists: pass --overwrite to replace it, or another --out`);
   await startBackend(backendFlags(v));
-  const { learner, config, path } = await learnerFromCheckpoint(v.checkpoint as string);
+  const { learner, config, path, state } = await learnerFromCheckpoint(v.checkpoint as string);
   // buildLearner always gives a LayersModel encoder
   const encoder = learner.onlineEncoderAt() as tf.LayersModel;
-  const what = format === "tfjs" ? await exportTfjs(encoder, config, learner.steps, out, path) : exportTorchvision(encoder, config, learner.steps, out, path);
+  const what = format === "tfjs" ? await exportTfjs(encoder, config, state.step, out, path) : exportTorchvision(encoder, config, state.step, out, path);
   say(`wrote ${out}: ${what}`);
   return 0;
 }

@@ -10,6 +10,7 @@ import { batchesPerEpoch, heldOutSplit } from "../data/batches";
 import { channelStats } from "../data/channel-stats";
 import { writeAtomic } from "../data/write-atomic";
 import { serializeCheckpoint } from "../train/checkpoint";
+import type { TrainerState } from "../train/trainer";
 import { checkpointPath, writeCheckpointFile } from "../train/checkpoint-file";
 import { DEFAULT_RUN, methodOf, representationOf, type RunConfig } from "../train/config";
 import { buildLearner, createTrainer, evaluateKnn, METHODS, normalizationOf, representationFits } from "../train/setup";
@@ -178,21 +179,18 @@ export async function train(argv: string[]): Promise<number> {
   let resumed: Learner | undefined;
   let config: RunConfig;
   let history: { step: number; loss: number; zStd: number; knn?: number; minutes: number }[] = [];
-  let position;
+  let state: TrainerState | undefined;
   let elapsedBefore = 0;
   if (!fresh) {
     const r = await learnerFromCheckpoint(out);
-    ({ learner: resumed, config } = r);
+    ({ learner: resumed, config, state } = r);
     const corrupt = (field: string) => new Error(`${r.path}: checkpoint metadata is corrupted (info.${field} is ${JSON.stringify(r.info[field]) ?? "missing"})`);
-    const p = r.info.position as { epoch?: unknown; batch?: unknown } | undefined;
-    if (!p || !Number.isSafeInteger(p.epoch) || !Number.isSafeInteger(p.batch) || (p.epoch as number) < 0 || (p.batch as number) < 0) throw corrupt("position");
-    position = p as { epoch: number; batch: number };
     if (!Array.isArray(r.info.history ?? [])) throw corrupt("history");
     history = (r.info.history as typeof history) ?? [];
     const elapsed = r.info.elapsedMs ?? 0;
     if (typeof elapsed !== "number" || !(elapsed >= 0)) throw corrupt("elapsedMs");
     elapsedBefore = elapsed;
-    say(`resuming ${r.path} at step ${resumed.steps} of ${config.totalSteps}`);
+    say(`resuming ${r.path} at step ${state.step} of ${config.totalSteps}`);
   } else {
     config = init ? { ...fresh, initFrom: init.path } : fresh;
   }
@@ -213,18 +211,17 @@ export async function train(argv: string[]): Promise<number> {
   }
   const learner = resumed ?? (await buildLearner(config));
   if (init) say(initEncoder(learner, init, config));
-  if (position && position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
-    throw new Error(`${checkpointPath(out)}: checkpoint metadata is corrupted (info.position batch ${position.batch} is past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch)`);
+  if (state && state.position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
+    throw new Error(`${checkpointPath(out)}: checkpoint metadata is corrupted (info.position batch ${state.position.batch} is past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch)`);
   }
   if (!v.resume) {
     const epochSteps = batchesPerEpoch(data.n, config.batchSize);
     if (epochSteps === 0) throw new UsageError(`--batch ${config.batchSize} is larger than the ${data.n} training images`);
     config.totalSteps = steps ?? (epochs ? Math.max(1, Math.round(epochs * epochSteps)) : config.totalSteps);
-    learner.setTotalSteps(config.totalSteps);
   }
   say(`model: ${encoderText(config.encoder)}, representation ${representationOf(config)}, ${headsOf(config, learner.tapSize)}; method ${methodOf(config)}, batch ${config.batchSize}, lr ${config.learningRate}${methodOf(config) === "byol" ? `, τ ${config.tauBase}→1` : ""}, seed ${config.seed}`);
 
-  const trainer = await createTrainer(config, learner, data, position);
+  const trainer = await createTrainer(config, learner, data, { state });
 
   // kNN monitor (labelled data only): a fixed bank of up to 10k evaluation-bank images, 2k test queries
   const normalization = normalizationOf(config);
@@ -241,11 +238,11 @@ export async function train(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const minutesNow = () => (elapsedBefore + performance.now() - t0) / 60_000;
   const save = async (): Promise<string> => {
-    const bytes = await serializeCheckpoint(learner, { step: learner.steps, config, position: trainer.position, history, elapsedMs: minutesNow() * 60_000 });
+    const bytes = await serializeCheckpoint(learner, await trainer.state(), { config, history, elapsedMs: minutesNow() * 60_000 });
     return writeCheckpointFile(out, bytes);
   };
   let knnStart: number | undefined;
-  if (learner.steps === 0) {
+  if (trainer.steps === 0) {
     knnStart = await monitor();
     if (bank && queries && knnStart !== undefined) say(`kNN before training (monitor: ${bank.n} bank, ${queries.n} queries): ${(100 * knnStart).toFixed(2)}%`);
   }
@@ -259,9 +256,9 @@ export async function train(argv: string[]): Promise<number> {
   const bar = tty
     ? new SingleBar({ format: "{bar} {value}/{total} | loss {loss} | z-std {zstd} | {ips} img/s | kNN {knn} | ETA {eta_formatted}", barsize: 24, etaBuffer: 20, hideCursor: true, stream: process.stderr })
     : null;
-  bar?.start(config.totalSteps, learner.steps, { loss: "-", zstd: "-", ips: "-", knn: knnStart !== undefined ? (100 * knnStart).toFixed(1) + "%" : "-" });
+  bar?.start(config.totalSteps, trainer.steps, { loss: "-", zstd: "-", ips: "-", knn: knnStart !== undefined ? (100 * knnStart).toFixed(1) + "%" : "-" });
   let lastKnn = knnStart;
-  let lastSaved = learner.steps;
+  let lastSaved = trainer.steps;
   let ips = 0;
   let timedMs = 0;
   // --minutes: fit the run length to the speed of the steps so far (after 3 warm-up steps) at
@@ -270,13 +267,13 @@ export async function train(argv: string[]): Promise<number> {
   const fit = (done: number, monitorMin: number, spread: number) => {
     const perStep = (1.1 * timedMs) / 60_000 / (done - 3);
     config.totalSteps = Math.max(done + 1, done + Math.floor((minutes! - minutesNow()) / (perStep + monitorMin / spread)));
-    trainer.setTotalSteps(config.totalSteps);
+    trainer.totalSteps = config.totalSteps;
     bar?.setTotal(config.totalSteps);
   };
   try {
-    while (learner.steps < config.totalSteps && !interrupted) {
-      const r = trainer.step();
-      const done = learner.steps;
+    while (trainer.steps < config.totalSteps && !interrupted) {
+      const r = await trainer.step();
+      const done = trainer.steps;
       ips = ips ? 0.9 * ips + 0.1 * (1000 * config.batchSize) / r.milliseconds : (1000 * config.batchSize) / r.milliseconds;
       if (done > 3) timedMs += r.milliseconds; // the first steps pay warm-up costs
       if (minutes !== undefined && done === 6) {
@@ -312,13 +309,13 @@ export async function train(argv: string[]): Promise<number> {
   bar?.stop();
   const path = await save();
   if (interrupted) {
-    say(`interrupted at step ${learner.steps}: checkpoint ${path}; continue with --resume --out ${out}`);
+    say(`interrupted at step ${trainer.steps}: checkpoint ${path}; continue with --resume --out ${out}`);
     return 130;
   }
-  say(`trained ${learner.steps} steps in ${minutesNow().toFixed(1)} min; checkpoint ${path}`);
+  say(`trained ${trainer.steps} steps in ${minutesNow().toFixed(1)} min; checkpoint ${path}`);
   if (knnStart !== undefined && lastKnn !== undefined) say(`kNN monitor: ${(100 * knnStart).toFixed(2)}% before → ${(100 * lastKnn).toFixed(2)}% after`);
 
-  const results: Record<string, unknown> = { steps: learner.steps, minutes: minutesNow(), config, knnMonitorStart: knnStart, knnMonitorEnd: lastKnn, history };
+  const results: Record<string, unknown> = { steps: trainer.steps, minutes: minutesNow(), config, knnMonitorStart: knnStart, knnMonitorEnd: lastKnn, history };
   if (finalMode === "full" || finalMode === "knn") {
     const ev = await evaluate(learner, dataset, normalization, { linear: finalMode === "full", seed: config.seed });
     printEvaluation(ev);

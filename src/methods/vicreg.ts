@@ -3,12 +3,11 @@
 // decorrelated from the others (covariance); the last two terms alone prevent collapse. The loss is
 // plain tfjs ops, so its gradient is tfjs' autodiff.
 import * as tf from "@tensorflow/tfjs";
-import type { Augmenter } from "../augment/augmenter";
 import type { MethodName } from "../learner";
 import { vicregExpander } from "../nets/mlp";
 import { OnlineEncoder } from "../online-encoder";
 import type { Param } from "../train/optimizers";
-import { commonSettings, learnerAugmenter, paramsOf, TwoViewLearner, type LearnerCommon, type LearnerOptions, type LossTerms } from "../two-view-learner";
+import { commonSettings, paramsOf, TwoViewLearner, type LearnerCommon, type LearnerOptions, type LossTerms } from "../two-view-learner";
 
 /** The weights of VICReg's three terms and the variance hinge's constants. */
 export interface VICRegWeights {
@@ -79,12 +78,11 @@ export type VICRegSettings = LearnerCommon & { projectionSize: number; projectio
 export class VICReg extends TwoViewLearner {
   declare readonly options: VICRegSettings;
   readonly method: MethodName = "vicreg";
-  protected readonly label = "VICReg";
   readonly parameters: readonly Param[];
   readonly models: ReadonlyArray<readonly [string, tf.LayersModel]>;
 
-  private constructor(o: VICRegSettings, encoder: OnlineEncoder, augmenter: Augmenter, readonly expander: tf.LayersModel) {
-    super(o, encoder, augmenter);
+  private constructor(o: VICRegSettings, encoder: OnlineEncoder, readonly expander: tf.LayersModel) {
+    super(o, encoder);
     this.parameters = [...(this.onlineEncoder ? paramsOf("encoder", this.onlineEncoder) : []), ...paramsOf("expander", expander)];
     this.models = [...(this.onlineEncoder ? [["encoder", this.onlineEncoder] as const] : []), ["expander", expander] as const];
   }
@@ -107,7 +105,7 @@ export class VICReg extends TwoViewLearner {
     }
     const encoder = OnlineEncoder.create(options.encoder, o);
     const expander = vicregExpander({ inputSize: encoder.tapSize, hiddenSize: o.projectionHiddenSize, outputSize: o.projectionSize, name: "expander", seed: o.seed * 2 + 1 });
-    return new VICReg(o, encoder, await learnerAugmenter(options, o), expander);
+    return new VICReg(o, encoder, expander);
   }
 
   protected loss(view1: tf.Tensor4D, view2: tf.Tensor4D): LossTerms {
@@ -116,9 +114,8 @@ export class VICReg extends TwoViewLearner {
     return { loss: vicregLoss(z1, z2, this.options.weights), z1, z2 };
   }
 
-  /** Frees the expander, the optimizer state and the augmenter's kernel memory (not the caller's encoder). */
-  override dispose(): void {
-    super.dispose();
+  /** Frees the expander (not the caller's encoder). */
+  dispose(): void {
     this.expander.dispose();
   }
 }

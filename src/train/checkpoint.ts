@@ -1,17 +1,20 @@
-// Learner checkpoints as one safetensors file: every weight of the learner's networks (BYOL: online,
-// target and predictor; BN statistics included), the optimizer slots, and JSON metadata (step,
-// configuration, data position) — everything needed to resume exactly. One file, so it can be
-// replaced atomically.
+// Run checkpoints as one safetensors file: every weight of the learner's networks (BYOL: online,
+// target and predictor; BN statistics included), the trainer's optimizer slots, and JSON metadata
+// (step, data position, configuration) — everything needed to resume exactly. One file, so it can
+// be replaced atomically.
 import * as tf from "@tensorflow/tfjs";
 import type { Learner } from "../learner";
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from "../io/safetensors";
+import type { TrainerState } from "./trainer";
 
 /** Identifies our checkpoints inside the safetensors metadata. */
 export const CHECKPOINT_FORMAT = "byol-ts/checkpoint@1";
 
-/** What a checkpoint carries besides tensors (free-form JSON the trainer fills). */
+/** What a checkpoint carries besides tensors: the trainer's step and position, and free-form JSON of the caller's (config, history). */
 export interface CheckpointInfo {
   step: number;
+  optimizerStep: number;
+  position: { epoch: number; batch: number };
   [key: string]: unknown;
 }
 
@@ -24,22 +27,17 @@ function learnerVariables(learner: Learner): Map<string, tf.Variable> {
   return vars;
 }
 
-/** Serializes the learner's full state and `info` to safetensors bytes. */
-export async function serializeCheckpoint(learner: Learner, info: CheckpointInfo): Promise<Uint8Array> {
+/** Serializes the learner's weights, the trainer's `state` and the caller's `extra` JSON to safetensors bytes. */
+export async function serializeCheckpoint(learner: Learner, state: TrainerState, extra: Record<string, unknown> = {}): Promise<Uint8Array> {
   const tensors: Record<string, SafeTensorInput> = {};
   for (const [name, v] of learnerVariables(learner)) tensors[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
-  const opt = learner.getOptimizerState();
-  try {
-    for (const [name, t] of Object.entries(opt.slots)) tensors[`optimizer/${name}`] = { shape: t.shape, data: (await t.data()) as Float32Array };
-  } finally {
-    tf.dispose(Object.values(opt.slots));
-  }
-  const meta = { format: CHECKPOINT_FORMAT, info: JSON.stringify({ ...info, step: learner.steps, optimizerStep: opt.step }) };
-  return writeSafetensors(tensors, meta);
+  for (const [name, t] of Object.entries(state.optimizer.slots)) tensors[`optimizer/${name}`] = t;
+  const info = { ...extra, step: state.step, optimizerStep: state.optimizer.step, position: state.position };
+  return writeSafetensors(tensors, { format: CHECKPOINT_FORMAT, info: JSON.stringify(info) });
 }
 
 /** Reads the metadata of a checkpoint without touching any learner. `source` names the file. */
-export function readCheckpointInfo(bytes: Uint8Array, source: string): CheckpointInfo & { optimizerStep: number } {
+export function readCheckpointInfo(bytes: Uint8Array, source: string): CheckpointInfo {
   const { metadata } = parseSafetensors(bytes, source);
   if (typeof metadata !== "object" || metadata === null || metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${source}: not a byol-ts checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected ${CHECKPOINT_FORMAT})`);
   let info: unknown;
@@ -56,17 +54,21 @@ export function readCheckpointInfo(bytes: Uint8Array, source: string): Checkpoin
   for (const field of ["step", "optimizerStep"]) {
     if (!Number.isSafeInteger(i[field]) || (i[field] as number) < 0) bad(field, i[field]);
   }
-  return i as CheckpointInfo & { optimizerStep: number };
+  const p = i.position as Record<string, unknown> | undefined;
+  if (!p || typeof p !== "object" || ![p.epoch, p.batch].every((x) => Number.isSafeInteger(x) && (x as number) >= 0)) bad("position", p);
+  return i as CheckpointInfo;
 }
 
 /**
- * Restores a learner from checkpoint bytes. All tensors are checked (missing, unexpected,
- * mis-shaped: listed together, naming the file) before any variable changes.
+ * Restores a learner's weights from checkpoint bytes and returns the trainer state to continue from
+ * (give it to `Trainer.create`). All tensors are checked (missing, unexpected, mis-shaped: listed
+ * together, naming the file) before any variable changes.
  */
-export function restoreCheckpoint(learner: Learner, bytes: Uint8Array, source: string): CheckpointInfo {
+export function restoreCheckpoint(learner: Learner, bytes: Uint8Array, source: string): { info: CheckpointInfo; state: TrainerState } {
   const info = readCheckpointInfo(bytes, source);
   const { tensors } = parseSafetensors(bytes, source);
   const vars = learnerVariables(learner);
+  const byParameter = new Map(learner.parameters.map((p) => [p.name, p.variable]));
   const problems: string[] = [];
   for (const [name, v] of vars) {
     const t = tensors[name];
@@ -74,18 +76,23 @@ export function restoreCheckpoint(learner: Learner, bytes: Uint8Array, source: s
     else if (!tf.util.arraysEqual(t.shape, v.shape)) problems.push(`'${name}' is [${t.shape}], the learner has [${v.shape}]`);
     else if (t.dtype !== "F32") problems.push(`'${name}' is ${t.dtype}, expected F32`);
   }
-  const slotNames = Object.keys(tensors).filter((k) => k.startsWith("optimizer/"));
-  for (const k of Object.keys(tensors)) if (!vars.has(k) && !k.startsWith("optimizer/")) problems.push(`unexpected '${k}'`);
-  if (problems.length) throw new Error(`${source}: checkpoint does not fit this learner: ${problems.join("; ")}`);
-  const slots: Record<string, tf.Tensor> = {};
-  for (const k of slotNames) slots[k.slice("optimizer/".length)] = tf.tensor(tensors[k].data as Float32Array, tensors[k].shape);
-  try {
-    learner.setOptimizerState({ step: info.optimizerStep, slots }, info.step);
-  } finally {
-    tf.dispose(Object.values(slots));
+  const slots: TrainerState["optimizer"]["slots"] = {};
+  for (const [k, t] of Object.entries(tensors)) {
+    if (vars.has(k)) continue;
+    if (!k.startsWith("optimizer/")) {
+      problems.push(`unexpected '${k}'`);
+      continue;
+    }
+    const slot = k.slice("optimizer/".length);
+    const parameter = byParameter.get(slot.slice(0, slot.lastIndexOf("/")));
+    if (!parameter) problems.push(`'${k}' is a slot of no parameter of this learner`);
+    else if (!tf.util.arraysEqual(t.shape, parameter.shape)) problems.push(`'${k}' is [${t.shape}], its parameter is [${parameter.shape}]`);
+    else if (t.dtype !== "F32") problems.push(`'${k}' is ${t.dtype}, expected F32`);
+    else slots[slot] = { shape: t.shape, data: t.data as Float32Array };
   }
+  if (problems.length) throw new Error(`${source}: checkpoint does not fit this learner: ${problems.join("; ")}`);
   tf.tidy(() => {
     for (const [name, v] of vars) v.assign(tf.tensor(tensors[name].data as Float32Array, v.shape));
   });
-  return info;
+  return { info, state: { step: info.step, position: { epoch: info.position.epoch, batch: info.position.batch }, optimizer: { step: info.optimizerStep, slots } } };
 }

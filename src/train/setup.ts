@@ -2,19 +2,16 @@
 // the browser demo and `--resume` share this, so a checkpoint's config rebuilds the same networks.
 import * as tf from "@tensorflow/tfjs";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
-import { createAugmenter } from "../augment/augmenter";
 import { BYOL } from "../byol";
 import type { Learner, MethodName } from "../learner";
 import { VICReg } from "../methods/vicreg";
 import type { AnyImageSet, LabelledAnyImageSet } from "../data/any-images";
-import type { BatchPosition } from "../data/batches";
 import type { Matrix } from "../eval/features";
 import { knnAccuracy } from "../eval/knn";
 import { resnet } from "../nets/resnet";
 import { smallCnn } from "../nets/small-cnn";
 import { methodOf, representationOf, type RunConfig } from "./config";
-import { streamedViews } from "./streamed-views";
-import { Trainer } from "./trainer";
+import { Trainer, type TrainerOptions } from "./trainer";
 
 /** The online encoder a config names, with the `avgpool` representation as its output. */
 export function buildEncoder(config: RunConfig): tf.LayersModel {
@@ -24,6 +21,13 @@ export function buildEncoder(config: RunConfig): tf.LayersModel {
   const layers = ({ resnet18: 18, resnet34: 34, resnet50: 50 } as const)[arch];
   if (!layers) throw new Error(`unknown encoder architecture ${JSON.stringify(arch)}: use resnet18, resnet34, resnet50 or small-cnn`);
   return resnet(layers, { ...common, stem, zeroInitResidual });
+}
+
+/** Frees a learner built by {@link buildLearner}, its encoder included (a learner leaves its encoder to the owner). */
+export function disposeLearner(learner: Learner): void {
+  const encoder = learner.onlineEncoder;
+  learner.dispose();
+  encoder?.dispose();
 }
 
 /** Whether the config's encoder can give its representation (a grid needs a last feature map at least its size). */
@@ -54,16 +58,11 @@ export async function buildLearner(config: RunConfig): Promise<Learner> {
     representation: config.representation,
     projectionSize: config.projectionSize,
     projectionHiddenSize: config.projectionHiddenSize,
-    totalSteps: config.totalSteps,
-    optimizer: config.optimizer,
-    learningRate: config.learningRate,
     seed: config.seed,
   };
   if (method === "vicreg") return VICReg.create(common);
   return BYOL.create({
     ...common,
-    movingAverageDecay: config.tauBase,
-    tauSchedule: config.tauSchedule,
     useMomentum: method === "byol",
     predictorLearningRateScale: config.predictorLrScale ?? 1,
   });
@@ -84,16 +83,23 @@ export function normalizationOf(config: RunConfig): { mean: number[]; std: numbe
 }
 
 /**
- * The trainer of a run: `learner` over `data` with the config's augmentation (seeded), batch size,
- * data order and learning-rate schedule, from `position` (a checkpoint's) or the start.
- * `trainer.dispose()` frees the augmenter.
+ * The trainer of a run: `learner` over `data` with the config's augmentation, batch size, data order,
+ * optimizer and schedules, from `options.state` (a checkpoint's or a previous trainer's) or the start.
  */
-export async function createTrainer(config: RunConfig, learner: Learner, data: AnyImageSet, position?: BatchPosition): Promise<Trainer> {
-  const augmenter = await createAugmenter({ policy: policyOf(config), outSize: config.imageSize, channels: config.channels as 1 | 3, seed: config.seed });
-  // a streamed set is read batch by batch; one in memory is handed to the augmenter whole
-  const views = "images" in data ? (augmenter.setImages(data.images, data), augmenter) : streamedViews(augmenter, data);
-  const learningRate = { base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps };
-  return new Trainer({ learner, data, views, batchSize: config.batchSize, seed: config.seed, learningRate, position });
+export function createTrainer(config: RunConfig, learner: Learner, data: AnyImageSet, options: Pick<TrainerOptions, "state" | "timePhases"> = {}): Promise<Trainer> {
+  return Trainer.create({
+    learner,
+    data,
+    augment: policyOf(config),
+    batchSize: config.batchSize,
+    totalSteps: config.totalSteps,
+    learningRate: config.learningRate,
+    warmupSteps: config.warmupSteps,
+    tau: { base: config.tauBase, schedule: config.tauSchedule },
+    optimizer: config.optimizer,
+    seed: config.seed,
+    ...options,
+  });
 }
 
 /** Options of {@link evaluateKnn}. */

@@ -3,13 +3,13 @@
 // a save or an embedding asked for mid-run reads the weights between two steps, never across one.
 import * as tf from "@tensorflow/tfjs";
 import type { Learner } from "../learner";
-import { batchesPerEpoch, type BatchPosition } from "../data/batches";
 import { channelStats } from "../data/channel-stats";
 import type { ImageSet, LabelledImageSet } from "../data/types";
 import { pca } from "../eval/pca";
 import { readCheckpointInfo, restoreCheckpoint, serializeCheckpoint } from "../train/checkpoint";
 import type { RunConfig } from "../train/config";
-import { buildLearner, createTrainer, evaluateKnn, normalizationOf } from "../train/setup";
+import { buildLearner, createTrainer, disposeLearner, evaluateKnn, normalizationOf } from "../train/setup";
+import type { Trainer, TrainerState } from "../train/trainer";
 import { startWorkerBackend } from "./backend-init";
 import { imageSet, runConfig, sameArchitecture, withLabels } from "./inputs";
 import type { EmbedResult, ImagesInput, InitOptions, Progress, ReadyInfo, RunResult, StartOptions, TrainerApi } from "./protocol";
@@ -19,7 +19,9 @@ import { yieldToEvents } from "./yield";
 interface Model {
   learner: Learner;
   config: RunConfig;
-  position: BatchPosition;
+  /** Where the run stands between starts; while one runs, its trainer knows. */
+  state: TrainerState;
+  trainer: Trainer | null;
   history: Array<{ step: number; loss: number; zStd: number; knn?: number; minutes: number }>;
   elapsedMs: number;
 }
@@ -75,14 +77,14 @@ export class TrainerSession implements TrainerApi {
     const active = this.running("pause");
     active.paused = true;
     await this.exclusive(() => undefined);
-    return { step: this.model?.learner.steps ?? 0 };
+    return { step: stepOf(this.model) };
   }
 
   resume(): { step: number } {
     const active = this.running("resume");
     active.paused = false;
     active.wake();
-    return { step: this.model?.learner.steps ?? 0 };
+    return { step: stepOf(this.model) };
   }
 
   async stop(): Promise<{ step: number }> {
@@ -91,7 +93,7 @@ export class TrainerSession implements TrainerApi {
     active.paused = false;
     active.wake();
     await active.ended;
-    return { step: this.model?.learner.steps ?? 0 };
+    return { step: stepOf(this.model) };
   }
 
   async embed(input: ImagesInput): Promise<EmbedResult> {
@@ -108,9 +110,9 @@ export class TrainerSession implements TrainerApi {
 
   save(): Promise<Uint8Array> {
     this.need("save");
-    return this.exclusive(() => {
+    return this.exclusive(async () => {
       const m = this.model!;
-      return serializeCheckpoint(m.learner, { step: m.learner.steps, config: m.config, position: m.position, history: m.history, elapsedMs: m.elapsedMs });
+      return serializeCheckpoint(m.learner, m.trainer ? await m.trainer.state() : m.state, { config: m.config, history: m.history, elapsedMs: m.elapsedMs });
     });
   }
 
@@ -122,19 +124,18 @@ export class TrainerSession implements TrainerApi {
     const info = readCheckpointInfo(bytes, source);
     const config = info.config as RunConfig | undefined;
     if (!config || typeof config !== "object" || !config.encoder) throw new Error(`${source}: info.config is ${JSON.stringify(config) ?? "missing"}: not written by a byol-ts run`);
-    const p = info.position as Partial<BatchPosition> | undefined;
-    if (!p || !Number.isSafeInteger(p.epoch) || !Number.isSafeInteger(p.batch) || p.epoch! < 0 || p.batch! < 0) throw new Error(`${source}: info.position is ${JSON.stringify(p) ?? "missing"}, expected {epoch, batch}`);
     if (this.model) sameArchitecture("load", config, this.model.config);
     const learner = await buildLearner(config);
+    let state: TrainerState;
     try {
-      restoreCheckpoint(learner, bytes, source);
+      ({ state } = restoreCheckpoint(learner, bytes, source));
     } catch (e) {
       disposeLearner(learner);
       throw e;
     }
     const history = Array.isArray(info.history) ? (info.history as Model["history"]) : [];
-    this.replace({ learner, config, position: { epoch: p.epoch!, batch: p.batch! }, history, elapsedMs: Number(info.elapsedMs) || 0 });
-    return { step: learner.steps, config };
+    this.replace({ learner, config, state, trainer: null, history, elapsedMs: Number(info.elapsedMs) || 0 });
+    return { step: state.step, config };
   }
 
   /** Validates the options, builds or reuses the run, then steps until done, stopped or failed. */
@@ -149,18 +150,23 @@ export class TrainerSession implements TrainerApi {
     if (data.n < config.batchSize) throw new Error(`start: images hold ${data.n} images, fewer than config.batchSize ${config.batchSize}`);
     if (!o.resume) config.normalization ??= channelStats(data);
     const monitor = o.knn === undefined ? null : this.monitor(o.knn, data, config);
-    const from = o.resume ? this.model!.learner.steps : 0;
+    const from = o.resume ? this.model!.state.step : 0;
     if (from >= config.totalSteps) throw new Error(`start: the run has finished (step ${from} of config.totalSteps ${config.totalSteps}); pass config for a new one`);
     const until = o.untilStep ?? config.totalSteps;
     if (!Number.isInteger(until) || until <= from || until > config.totalSteps) throw new Error(`start: untilStep is ${until}, expected an integer in ${from + 1}..${config.totalSteps} (config.totalSteps)`);
-    if (o.resume && this.model!.position.batch >= batchesPerEpoch(data.n, config.batchSize)) {
-      const { epoch, batch } = this.model!.position;
-      throw new Error(`start: the run stands at batch ${batch} of epoch ${epoch}, past the ${batchesPerEpoch(data.n, config.batchSize)} batches of an epoch of these ${data.n} images`);
+    const state = o.resume ? this.model!.state : undefined;
+    const learner = o.resume ? this.model!.learner : await buildLearner(config);
+    let trainer: Trainer;
+    try {
+      trainer = await createTrainer(config, learner, data, { state });
+    } catch (e) {
+      if (!o.resume) disposeLearner(learner);
+      throw new Error(`start: ${(e as Error).message}`);
     }
-    if (!o.resume) this.replace({ learner: await buildLearner(config), config, position: { epoch: 0, batch: 0 }, history: [], elapsedMs: 0 });
+    if (!o.resume) this.replace({ learner, config, state: await trainer.state(), trainer: null, history: [], elapsedMs: 0 });
     this.data = data;
     const model = this.model!;
-    const trainer = await createTrainer(config, model.learner, data, model.position);
+    model.trainer = trainer;
     try {
       await yieldToEvents(); // a stop() sent right behind start() is seen before the first step
       const evaluate = async (step: number) => {
@@ -171,28 +177,29 @@ export class TrainerSession implements TrainerApi {
       };
       if (monitor && from === 0 && !active.stop) await evaluate(0);
       let evaluated = from;
-      while (model.learner.steps < until && !active.stop) {
+      while (trainer.steps < until && !active.stop) {
         if (active.paused) {
           await new Promise<void>((wake) => (active.wake = wake));
           continue;
         }
-        const r = await this.exclusive(() => {
-          const r = trainer.step();
-          model.position = r.position;
+        const r = await this.exclusive(async () => {
+          const r = await trainer.step();
           model.elapsedMs += r.milliseconds;
-          model.history.push({ step: model.learner.steps, loss: r.loss, zStd: r.zStd, minutes: model.elapsedMs / 60_000 });
+          model.history.push({ step: trainer.steps, loss: r.loss, zStd: r.zStd, minutes: model.elapsedMs / 60_000 });
           return r;
         });
-        const step = model.learner.steps;
+        const step = trainer.steps;
         this.report({ kind: "step", step, totalSteps: config.totalSteps, loss: r.loss, zStd: r.zStd, milliseconds: r.milliseconds, imagesPerSecond: (1000 * config.batchSize) / r.milliseconds, numTensors: tf.memory().numTensors });
         if (monitor && step % monitor.every === 0) await evaluate((evaluated = step));
         await yieldToEvents();
       }
-      const step = model.learner.steps;
+      const step = trainer.steps;
       if (step === from) throw new Error(`start: stopped by stop() before step ${from + 1} of ${config.totalSteps} completed; nothing was trained`);
       if (monitor && evaluated !== step) await evaluate(step);
       return { step, totalSteps: config.totalSteps, stopped: step < until };
     } finally {
+      model.state = await trainer.state();
+      model.trainer = null;
       trainer.dispose();
     }
   }
@@ -234,9 +241,7 @@ export class TrainerSession implements TrainerApi {
   }
 }
 
-/** Frees a learner built by `buildLearner`, its encoder included (the learner leaves it to its owner). */
-function disposeLearner(learner: Learner): void {
-  const encoder = learner.onlineEncoder;
-  learner.dispose();
-  encoder?.dispose();
+/** Optimizer steps of the worker's run (0 without one). */
+function stepOf(model: Model | null): number {
+  return model ? model.trainer?.steps ?? model.state.step : 0;
 }
