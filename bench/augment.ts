@@ -9,8 +9,8 @@ import "@tensorflow/tfjs-backend-wasm";
 import type { KernelViewPolicy, SampleParams } from "../bindings/augment";
 import { initKernels } from "../bindings/loader";
 import { byolPaper, createAugmenter, resolveViewPolicy } from "../src/augment";
-import { augmentReference, drawReference } from "../test/augment-reference";
-import { rng } from "../test/helpers";
+import { augmentReference, drawReference } from "../dev/augment-reference";
+import { uniformGenerator as rng } from "../src/util/random";
 
 const BATCH = 256;
 const POOL = 1024; // dataset size the batches index into

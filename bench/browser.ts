@@ -20,8 +20,7 @@ import { setBackend } from "../src/backend";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import { DEFAULT_RUN, type RunConfig } from "../src/train/config";
 import { buildLearner, createTrainer, disposeLearner, representationFits } from "../src/train/setup";
-import { bundle, launchChromium, serveFiles } from "../test/browser-harness";
-import { repoRoot } from "../test/helpers";
+import { bundle, launchChromium, repoRoot, serveFiles } from "../dev/chromium";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,8 +5,9 @@
 // Usage: npx tsx bench/embedding-png.ts --checkpoint runs/x --out bench/embedding [--points N] [--data DIR]
 //   → bench/embedding/embedding-pca.png, bench/embedding/embedding-umap.png
 import { basename, join, resolve } from "node:path";
-import { num, parse } from "../src/cli/args";
-import { backendFlags, learnerFromCheckpoint, say, startBackend } from "../src/cli/common";
+import { parseArgs } from "node:util";
+import { setBackend } from "../src/backend";
+import { learnerFromCheckpoint } from "../src/train/checkpoint-file";
 import { heldOutSplit, subset } from "../src/data/batches";
 import { loadFashionMnist } from "../src/data/fashion-mnist";
 import type { LabelledImageSet } from "../src/data/types";
@@ -17,16 +18,16 @@ import { pca } from "../src/eval/pca";
 import { umapEmbed } from "../src/eval/umap";
 import { normalizationOf } from "../src/train/setup";
 import { embeddingViewHtml, NEIGHBOURS } from "../src/view/embedding-view";
-import { launchChromium } from "../test/browser-harness";
+import { launchChromium } from "../dev/chromium";
 
-const v = parse(process.argv.slice(2), {
-  checkpoint: { type: "string", help: "run directory" }, out: { type: "string", help: "folder of the PNGs" },
-  points: { type: "string", help: "a fixed random sample of N test images" }, data: { type: "string", help: "Fashion-MNIST's folder" },
-});
-if (!v.checkpoint || !v.out) throw new Error("usage: npx tsx bench/embedding-png.ts --checkpoint DIR --out DIR [--points N] [--data DIR]");
-const points = num(v, "points", { min: 11, integer: true });
+const { values: v } = parseArgs({ options: { checkpoint: { type: "string" }, out: { type: "string" }, points: { type: "string" }, data: { type: "string" } } });
+const points = v.points === undefined ? undefined : Number(v.points);
+if (!v.checkpoint || !v.out || (points !== undefined && !(Number.isInteger(points) && points > 10))) {
+  throw new Error("usage: npx tsx bench/embedding-png.ts --checkpoint DIR --out DIR [--points N > 10] [--data DIR]");
+}
+const say = (line: string) => console.error(line);
 
-await startBackend(backendFlags({ backend: "wasm" }));
+await setBackend("wasm");
 const { learner, config, info } = await learnerFromCheckpoint(v.checkpoint as string);
 let set: LabelledImageSet = await loadFashionMnist({ path: v.data as string | undefined, split: "test" });
 if (points && points < set.n) set = subset(set, heldOutSplit(set.n, points, config.seed).heldOut) as LabelledImageSet;

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { setBackend } from "../src/backend";
-import { learnerFromCheckpoint } from "../src/cli/common";
+import { learnerFromCheckpoint } from "../src/train/checkpoint-file";
 import { encodeNpy } from "../src/eval/export";
 import { representationOf } from "../src/train/config";
 

@@ -6,7 +6,7 @@ import type { SampleParams } from "../bindings/augment";
 import { createAugmenter, IMAGENET_STATS, resolveViewPolicy, type Augmenter, type ViewPolicy } from "../src/augment";
 import { parseSafetensors } from "../src/io/safetensors";
 import { viewWithParams } from "./augment-direct";
-import * as ref from "./augment-reference";
+import * as ref from "../dev/augment-reference";
 import { fixturePath, relL2 } from "./helpers";
 
 // a plain Uint8Array: parseSafetensors misreads a Node Buffer (its slice() is a view, not a copy)

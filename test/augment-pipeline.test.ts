@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { SampleParams } from "../bindings/augment";
 import { colorJitter, createAugmenter, resolveViewPolicy, type ViewPolicy } from "../src/augment";
-import { augmentReference } from "./augment-reference";
+import { augmentReference } from "../dev/augment-reference";
 import { relL2, rng } from "./helpers";
 
 /** Every op likely, so each sample exercises most of the pipeline. */

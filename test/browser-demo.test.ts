@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemo } from "../demo/build.mjs";
 // @ts-expect-error: plain ESM scripts without declarations
 import { startDemoServer } from "../demo/server.mjs";
-import { hasChromium, launchChromium, pageWithErrors } from "./browser-harness";
+import { hasChromium, launchChromium, pageWithErrors } from "../dev/chromium";
 import { repoRoot } from "./helpers";
 import { pngBytes } from "./image-files";
 

@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "../src/backend";
-import { bundle, hasChromium, launchChromium, pageWithErrors, serveFiles } from "./browser-harness";
+import { bundle, hasChromium, launchChromium, pageWithErrors, serveFiles } from "../dev/chromium";
 import { fixturePath } from "./helpers";
 import { encoderWeightBytes, fixtureGradients, worstGradientError, type FixtureGradients } from "./parity-learner";
 

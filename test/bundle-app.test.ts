@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import type { Browser } from "playwright-core";
 import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { hasChromium, launchChromium, pageWithErrors, serveFolder } from "./browser-harness";
+import { hasChromium, launchChromium, pageWithErrors, serveFolder } from "../dev/chromium";
 import { installApp, saveModel } from "./packed-app";
 import { packPackage } from "./pack";
 import { fullTier, itFull } from "./tier";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium, pageWithErrors } from "./browser-harness";
+import { hasChromium, launchChromium, pageWithErrors } from "../dev/chromium";
 import { byol, DATA, haveData } from "./cli-run";
 
 const dir = mkdtempSync(join(tmpdir(), "byol-embed-html-"));

@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCheckpointInfo } from "../src/train/checkpoint";
 import { createWorkerTrainer } from "../src/worker";
-import { bundle, hasChromium, launchChromium, pageWithErrors, serveFiles } from "./browser-harness";
+import { bundle, hasChromium, launchChromium, pageWithErrors, serveFiles } from "../dev/chromium";
 import { repoRoot } from "./helpers";
 import { CONFIG, dataset } from "./worker-page";
 

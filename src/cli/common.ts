@@ -4,10 +4,7 @@ import { availableParallelism } from "node:os";
 import type { KernelBuild } from "../../bindings/loader";
 import { BACKEND_NAMES, setBackend, type BackendInfo, type BackendName } from "../backend";
 import type { Learner } from "../learner";
-import { readCheckpointInfo, restoreCheckpoint } from "../train/checkpoint";
-import { readCheckpointFile } from "../train/checkpoint-file";
 import type { RunConfig } from "../train/config";
-import type { TrainerState } from "../train/trainer";
 import { buildLearner } from "../train/setup";
 import { choice, num } from "./args";
 
@@ -45,21 +42,6 @@ export function backendLine(info: BackendInfo): string {
   return `${info.name} (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads}${builds})`;
 }
 
-/** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */
-export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Learner; config: RunConfig; info: Record<string, unknown>; state: TrainerState; path: string }> {
-  const { path, bytes } = readCheckpointFile(dir);
-  const info = readCheckpointInfo(bytes, path);
-  const config = info.config as RunConfig | undefined;
-  if (!config || typeof config !== "object" || !config.encoder) throw new Error(`${path}: checkpoint has no run configuration`);
-  let learner: Learner;
-  try {
-    learner = await buildLearner(config);
-  } catch (e) {
-    throw new Error(`${path}: the checkpoint's run configuration does not build: ${(e as Error).message}`);
-  }
-  const { state } = restoreCheckpoint(learner, bytes, path);
-  return { learner, config, info, state, path };
-}
 
 /** An encoder in words: its architecture, width and what else sets its weights' shapes. */
 export function encoderText({ arch, width, stem, depth, stages, zeroInitResidual }: RunConfig["encoder"]): string {

@@ -11,7 +11,8 @@ import { withStandardLayers } from "../nets/standard-layers";
 import { representationOf, type RunConfig } from "../train/config";
 import { normalizationOf } from "../train/setup";
 import { choice, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, say, startBackend } from "./common";
+import { learnerFromCheckpoint } from "../train/checkpoint-file";
 import { helpText, type FlagTable } from "./flags";
 
 /** `byol export`'s flags. */

@@ -6,7 +6,8 @@ import { imageFileInto } from "../data/image-folder";
 import { SimilarityIndex } from "../eval/similarity-index";
 import { normalizationOf } from "../train/setup";
 import { num, parse, UsageError } from "./args";
-import { BACKEND_FLAGS, backendFlags, learnerFromCheckpoint, say, startBackend } from "./common";
+import { BACKEND_FLAGS, backendFlags, say, startBackend } from "./common";
+import { learnerFromCheckpoint } from "../train/checkpoint-file";
 import { EMBED_CACHE_FLAG, loadRunData, memoryBytesOf } from "./data";
 import { helpText, type FlagTable } from "./flags";
 

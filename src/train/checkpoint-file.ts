@@ -3,6 +3,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeAtomic, type StageHook, type WriteStage } from "../data/write-atomic";
+import type { Learner } from "../learner";
+import { readCheckpointInfo, restoreCheckpoint } from "./checkpoint";
+import type { RunConfig } from "./config";
+import { buildLearner } from "./setup";
+import type { TrainerState } from "./trainer";
 
 /** The checkpoint file inside a run directory. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
@@ -59,4 +64,20 @@ export function readCheckpointFile(dirOrFile: string): { path: string; bytes: Ui
     const why = err.code === "ENOENT" ? "no such file (train with --out DIR first)" : err.message;
     throw new Error(`checkpoint ${path}: ${why}`);
   }
+}
+
+/** A learner rebuilt from the checkpoint in `dir`, with its config and recorded info. */
+export async function learnerFromCheckpoint(dir: string): Promise<{ learner: Learner; config: RunConfig; info: Record<string, unknown>; state: TrainerState; path: string }> {
+  const { path, bytes } = readCheckpointFile(dir);
+  const info = readCheckpointInfo(bytes, path);
+  const config = info.config as RunConfig | undefined;
+  if (!config || typeof config !== "object" || !config.encoder) throw new Error(`${path}: checkpoint has no run configuration`);
+  let learner: Learner;
+  try {
+    learner = await buildLearner(config);
+  } catch (e) {
+    throw new Error(`${path}: the checkpoint's run configuration does not build: ${(e as Error).message}`);
+  }
+  const { state } = restoreCheckpoint(learner, bytes, path);
+  return { learner, config, info, state, path };
 }

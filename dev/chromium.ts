@@ -1,11 +1,14 @@
-// Shared set-up of the tests that run in headless Chromium: the browser, with the flags that work
-// without a GPU (WebGL through SwiftShader), and a page that records console errors.
+// Headless Chromium for the browser tests and benchmarks: the browser, with the flags that work
+// without a GPU (WebGL through SwiftShader), pages that record console errors, bundles and a server.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { basename, extname, join, normalize } from "node:path";
+import { basename, dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { repoRoot } from "./helpers";
+
+/** The repository (this file is in its dev/). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Debian's Chromium; browser tests skip when it is absent. */
 export const CHROMIUM = "/usr/bin/chromium";
