@@ -178,8 +178,11 @@ export function encodeParams(params: readonly SampleParams[], height: number, wi
   return buf;
 }
 
-/** Checks an NHWC batch against its stated shape and rejects non-finite floats; `where` names the caller in errors. */
-export function checkImages(where: string, data: Uint8Array | Float32Array, shape: ImageShape): void {
+/**
+ * Checks an NHWC batch against its stated shape and (unless `pixels` is false) rejects non-finite
+ * floats; `where` names the caller in errors.
+ */
+export function checkImages(where: string, data: Uint8Array | Float32Array, shape: ImageShape, pixels = true): void {
   if (!(data instanceof Uint8Array) && !(data instanceof Float32Array)) {
     throw new TypeError(`${where}: images must be a Uint8Array (0–255) or a Float32Array (0–1), got ${Object.prototype.toString.call(data)}`);
   }
@@ -192,7 +195,7 @@ export function checkImages(where: string, data: Uint8Array | Float32Array, shap
   if (data.length !== want) {
     throw new RangeError(`${where}: buffer holds ${data.length} values but shape [${n}, ${height}, ${width}, ${channels}] (NHWC) needs ${want}`);
   }
-  if (data instanceof Float32Array) {
+  if (pixels && data instanceof Float32Array) {
     const i = data.findIndex((v) => !Number.isFinite(v));
     if (i >= 0) {
       const px = Math.floor(i / channels);

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { blendTargets } from "./ema";
 import type { MethodName } from "./learner";
-import { byolLossTensor } from "./loss";
+import { byolLossTensor, stopGradient } from "./loss";
 import { mlpHead, simsiamProjector } from "./nets/mlp";
 import { modelForward, OnlineEncoder, type Forward } from "./online-encoder";
 import type { Param } from "./train/optimizers";
@@ -37,8 +37,6 @@ export interface LearnerNetworks {
   predictor: tf.LayersModel;
 }
 
-/** Stop-gradient: the identity whose gradient is zero. */
-const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
 /** A structural copy of a model with the same weights (the target network). */
 async function cloneModel(model: tf.LayersModel, name: string): Promise<tf.LayersModel> {
@@ -152,7 +150,7 @@ export class BYOL extends TwoViewLearner {
     const z2 = this.project(this.encode, this.onlineProjector, view2);
     const q1 = this.predictor.apply(z1, { training: true }) as tf.Tensor2D;
     const q2 = this.predictor.apply(z2, { training: true }) as tf.Tensor2D;
-    const [t1, t2] = targets.length ? targets : [stopGradient(z1) as tf.Tensor2D, stopGradient(z2) as tf.Tensor2D];
+    const [t1, t2] = targets.length ? targets : [stopGradient(z1), stopGradient(z2)];
     return { loss: byolLossTensor(q1, t2, q2, t1, { impl: this.lossImpl() }), z1, z2 };
   }
 

@@ -18,14 +18,14 @@ export interface ByolLossTensorOptions {
 const NORM_EPS_SQ = 1e-24;
 
 /** Identity whose gradient is zero: the target's outputs get no gradient (tfjs has no stopGradient op). */
-const stopGradient = tf.customGrad((x) => ({
+export const stopGradient = tf.customGrad((x) => ({
   value: tf.clone(x as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-}));
+})) as <T extends tf.Tensor>(x: T) => T;
 
-/** Rows of `x` normalized as x·rsqrt(max(Σx², 1e-24)). */
-function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), -1, true), NORM_EPS_SQ)));
+/** Rows of `x` scaled to unit L2 norm, x·rsqrt(max(Σx², 1e-24)) (zero rows stay zero): the loss's, the monitors' and the evaluation's. */
+export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), -1, true), NORM_EPS_SQ))));
 }
 
 /**
@@ -33,7 +33,7 @@ function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
  * gives gradients to both arguments; wrap `z` to stop them). Returns a [B] tensor.
  */
 export function normalizedCosineLossTf(p: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.sub(2, tf.mul(2, tf.sum(tf.mul(normalizeRows(p), normalizeRows(z)), -1))));
+  return tf.tidy(() => tf.sub(2, tf.mul(2, tf.sum(tf.mul(l2Normalize(p), l2Normalize(z)), -1))));
 }
 
 function checkInputs(inputs: Record<string, tf.Tensor>): [number, number] {
@@ -88,8 +88,8 @@ export function byolLossTensor(q1: tf.Tensor2D, z2: tf.Tensor2D, q2: tf.Tensor2D
   if (impl !== "tfjs") throw new RangeError(`byolLossTensor: impl must be 'kernel' or 'tfjs', got ${JSON.stringify(impl)}`);
   return tf.tidy(() => {
     const sum = tf.add(
-      normalizedCosineLossTf(q1, stopGradient(z2) as tf.Tensor2D),
-      normalizedCosineLossTf(q2, stopGradient(z1) as tf.Tensor2D),
+      normalizedCosineLossTf(q1, stopGradient(z2)),
+      normalizedCosineLossTf(q2, stopGradient(z1)),
     );
     return tf.mean(sum) as tf.Scalar;
   });

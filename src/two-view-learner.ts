@@ -4,6 +4,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { AnyImageSet } from "./data/any-images";
 import type { EmbedOptions, Gradients, Learner, LearnerSettings, MethodName } from "./learner";
+import { zStdOfNormalized } from "./eval/zstd";
+import { l2Normalize } from "./loss";
 import type { EncoderFn } from "./nets/tap";
 import { OnlineEncoder } from "./online-encoder";
 import type { Param } from "./train/optimizers";
@@ -129,10 +131,8 @@ export abstract class TwoViewLearner implements Learner {
         return loss;
       }, this.parameters.map((p) => p.variable));
       const monitors = tf.tidy(() => {
-        const [n1, n2] = kept.map((z) => tf.div(z, tf.sqrt(tf.maximum(tf.sum(tf.square(z), 1, true), 1e-24))));
-        const zStd = tf.mean(tf.sqrt(tf.moments(n1, 0).variance.mul(n1.shape[0] / Math.max(n1.shape[0] - 1, 1))));
-        const cos = tf.mean(tf.sum(tf.mul(n1, n2), 1));
-        return tf.stack([zStd, cos]) as tf.Tensor1D;
+        const [n1, n2] = kept.map(l2Normalize);
+        return tf.stack([zStdOfNormalized(n1), tf.mean(tf.sum(tf.mul(n1, n2), 1))]) as tf.Tensor1D;
       });
       return { loss: value, grads: this.parameters.map((p) => grads[p.variable.name]), monitors };
     } finally {

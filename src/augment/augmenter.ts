@@ -108,7 +108,7 @@ export class Augmenter {
     if (channels !== undefined && shape?.channels !== channels) {
       throw new RangeError(`setImages: images have ${shape?.channels} channels but the augmenter was created for ${channels}`);
     }
-    checkImages("setImages", images, shape);
+    checkImages("setImages", images, shape, false); // the engine's upload below scans the pixels
     const out = this.options.outSize ?? [shape.height, shape.width];
     const [oh, ow] = typeof out === "number" ? [out, out] : out;
     if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {

@@ -90,10 +90,7 @@ export function classCount(given: number | undefined, ...labelSets: Int32Array[]
   return max + 1;
 }
 
-/** Rows scaled to unit L2 norm, `x · rsqrt(max(Σx², 1e-24))` as in the BYOL loss (zero rows stay zero). */
-export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), 1e-24))));
-}
+export { l2Normalize } from "../loss";
 
 /** Rows per chunk so that a `[chunk, width]` float32 intermediate stays near `budget` elements. */
 export function rowsPerChunk(width: number, budget = 1 << 24): number {

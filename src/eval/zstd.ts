@@ -10,11 +10,14 @@ import { featureShape, l2Normalize, toTensor, type Features } from "./features";
 export function zStd(z: Features): number {
   const [n] = featureShape(z, "z");
   if (n < 2) throw new Error(`zStd: needs at least 2 rows to measure spread, got ${n}`);
-  const value = tf.tidy(() => {
-    const { variance } = tf.moments(l2Normalize(toTensor(z, "z")), 0);
-    return tf.mean(tf.sqrt(tf.mul(variance, n / (n - 1))));
-  });
+  const value = tf.tidy(() => zStdOfNormalized(l2Normalize(toTensor(z, "z"))));
   const out = value.dataSync()[0];
   value.dispose();
   return out;
+}
+
+/** {@link zStd} of rows already L2-normalized, as a scalar on the backend (the training step's monitor). */
+export function zStdOfNormalized(normalized: tf.Tensor2D): tf.Scalar {
+  const n = normalized.shape[0];
+  return tf.tidy(() => tf.mean(tf.sqrt(tf.mul(tf.moments(normalized, 0).variance, n / Math.max(n - 1, 1)))));
 }
