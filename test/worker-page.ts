@@ -30,7 +30,8 @@ export function dataset(): { images: Uint8Array; labels: Uint8Array; width: numb
   return { images, labels, width: SIZE, height: SIZE, channels: 1 };
 }
 
-const worker = (backend: "wasm" | "webgl") => createWorkerTrainer({ worker: new Worker("/worker.js"), backend, wasmPaths: "/wasm/" });
+const worker = (backend: "wasm" | "webgl" | "webgpu") =>
+  createWorkerTrainer({ worker: new Worker(backend === "webgpu" ? "/worker-webgpu.js" : "/worker.js"), backend, wasmPaths: "/wasm/" });
 const losses = (t: WorkerTrainer, into: number[], tensors: number[] = []) =>
   t.onProgress((p: Progress) => {
     if (p.kind === "step") into.push(p.loss), tensors.push(p.numTensors);
@@ -155,5 +156,16 @@ async function trainWebgl() {
   return { ready: t.ready, result, losses: recorded };
 }
 
+/** 3 steps on WebGPU (an app's worker script that imports tfjs-backend-webgpu): the step reads its loss asynchronously. */
+async function trainWebgpu() {
+  const t = await worker("webgpu").catch((e: Error) => e.message);
+  if (typeof t === "string") return { skipped: t };
+  const recorded: number[] = [];
+  losses(t, recorded);
+  const result = await t.start({ config: CONFIG, ...dataset(), untilStep: 3 });
+  t.terminate();
+  return { ready: t.ready, result, losses: recorded };
+}
+
 /** The scenarios, for the test to call as `window.workerTests[name]()`. */
-export const workerTests = { trainWasm, resumeElsewhere, badInputs, trainWebgl };
+export const workerTests = { trainWasm, resumeElsewhere, badInputs, trainWebgl, trainWebgpu };

@@ -19,7 +19,7 @@ const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 /** The Chromium worker's losses and kernel build, for the Node worker to match. */
 let browserLosses: number[] | undefined;
 let browserBuild: string | null | undefined;
-type Tests = Record<"trainWasm" | "resumeElsewhere" | "badInputs" | "trainWebgl", () => Promise<never>>;
+type Tests = Record<"trainWasm" | "resumeElsewhere" | "badInputs" | "trainWebgl" | "trainWebgpu", () => Promise<never>>;
 
 describe.skipIf(!hasChromium)("training in a Web Worker, in Chromium (skipped: /usr/bin/chromium absent)", () => {
   let server: Server;
@@ -28,6 +28,7 @@ describe.skipIf(!hasChromium)("training in a Web Worker, in Chromium (skipped: /
   let errors: string[];
   const run = <T>(name: keyof Tests): Promise<T> => page.evaluate((n) => (window as unknown as { workerTests: Tests }).workerTests[n](), name);
   let checkpoint: Uint8Array;
+  let pageUrl: string;
 
   beforeAll(async () => {
     let origin: string;
@@ -35,7 +36,10 @@ describe.skipIf(!hasChromium)("training in a Web Worker, in Chromium (skipped: /
       "/index.html": { body: '<link rel="icon" href="data:,"><script src="/page.js"></script>', type: "text/html" },
       "/page.js": { body: await bundle('import { workerTests } from "./test/worker-page"; Object.assign(window, { workerTests });'), type: "text/javascript" },
       "/worker.js": { body: await bundle('import { serveTrainer } from "./src/worker"; serveTrainer();'), type: "text/javascript" },
+      // what the README tells an app that wants WebGPU to write
+      "/worker-webgpu.js": { body: await bundle('import "@tensorflow/tfjs-backend-webgpu"; import { serveTrainer } from "./src/worker"; serveTrainer();'), type: "text/javascript" },
     }));
+    pageUrl = `${origin}/index.html`;
     browser = await launchChromium();
     ({ page, errors } = await pageWithErrors(browser));
     await page.goto(`${origin}/index.html`);
@@ -114,6 +118,24 @@ describe.skipIf(!hasChromium)("training in a Web Worker, in Chromium (skipped: /
     expect(r.losses.every(Number.isFinite)).toBe(true);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  // SwiftShader's WebGPU (a software floor: seconds per step) in a browser of its own, as
+  // bench/browser.ts found two WebGPU pages in one browser unreliable there
+  it("trains on WebGPU inside the worker: the wasm run's losses within 1e-3", async () => {
+    const gpuBrowser = await launchChromium({ webgpu: true });
+    try {
+      const { page: gpuPage, errors: gpuErrors } = await pageWithErrors(gpuBrowser);
+      await gpuPage.goto(pageUrl);
+      const r = await gpuPage.evaluate(() => (window as unknown as { workerTests: Tests }).workerTests.trainWebgpu()) as unknown as { skipped?: string; ready: { backend: { name: string } }; losses: number[] };
+      expect(r.skipped).toBeUndefined();
+      expect(r.ready.backend.name).toBe("webgpu");
+      expect(r.losses).toHaveLength(3);
+      r.losses.forEach((loss, i) => expect(Math.abs(loss - browserLosses![i]) / browserLosses![i], `step ${i + 1}: webgpu ${loss}, wasm ${browserLosses![i]}`).toBeLessThan(1e-3));
+      expect(gpuErrors).toEqual([]);
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 180_000);
 });
 
 describe("the same API in Node on worker_threads", () => {
