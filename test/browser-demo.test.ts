@@ -4,8 +4,8 @@
 // is saved under test-results/. The backend menu offers WebGPU only where the browser has an adapter.
 // The user's own pictures: a picked folder of PNGs (and one file that is not an image) trains, its
 // points are coloured by sub-folder, and pointing at one shows its picture.
-// Training on WebGPU is not run here: on SwiftShader, tfjs-webgpu's synchronous readback (a canvas
-// copy; the step reads its loss with dataSync, kNN its features) returns zeros for computed tensors.
+// The demo is not trained on WebGPU here: its kNN monitor reads features synchronously, which
+// SwiftShader's WebGPU gets wrong (zeros); the worker's step itself trains there (test/worker.test.ts).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { Server } from "node:http";
