@@ -2,6 +2,7 @@
 // to predict a target network's projection of another view of the same image; the target
 // (encoder' → projector') is an exponential moving average of the online weights.
 import * as tf from "@tensorflow/tfjs";
+import { initKernels, kernelBuild } from "../bindings/loader";
 import { blendTargets } from "./ema";
 import type { MethodName } from "./learner";
 import { byolLossTensor, stopGradient } from "./loss";
@@ -111,6 +112,8 @@ export class BYOL extends TwoViewLearner {
     };
     if (!(o.predictorLearningRateScale > 0 && Number.isFinite(o.predictorLearningRateScale))) throw new Error(`predictorLearningRateScale must be a positive number, got ${options.predictorLearningRateScale}`);
     if (typeof options.encoder === "function" && o.useMomentum) throw new Error("a function encoder has no weights to copy into a target: use a tfjs LayersModel, or useMomentum: false (SimSiam)");
+    // the loss kernel is byol-ts' wasm: the build already loaded (say, one setBackend was told to use), else the best
+    if (o.lossImpl !== "tfjs") await initKernels({ build: kernelBuild() ?? "auto" });
     const encoder = OnlineEncoder.create(options.encoder, o);
     const head = (name: string, inputSize: number, simsiam: boolean, seed: number) =>
       (simsiam ? simsiamProjector : mlpHead)({ inputSize, hiddenSize: o.projectionHiddenSize, outputSize: o.projectionSize, name, seed });
