@@ -145,27 +145,22 @@ async function badInputs() {
   return out;
 }
 
-/** 10 steps on WebGL inside a worker (OffscreenCanvas), or why that backend did not start. */
-async function trainWebgl() {
-  const t = await worker("webgl").catch((e: Error) => e.message);
+/**
+ * `steps` steps on a GPU backend inside the worker (WebGL through OffscreenCanvas; WebGPU through
+ * an app's worker script that imports tfjs-backend-webgpu), or why that backend did not start.
+ */
+async function trainOn(backend: "webgl" | "webgpu", steps: number) {
+  const t = await worker(backend).catch((e: Error) => e.message);
   if (typeof t === "string") return { skipped: t };
   const recorded: number[] = [];
   losses(t, recorded);
-  const result = await t.start({ config: CONFIG, ...dataset(), untilStep: 10 });
+  const result = await t.start({ config: CONFIG, ...dataset(), untilStep: steps });
   t.terminate();
   return { ready: t.ready, result, losses: recorded };
 }
-
-/** 3 steps on WebGPU (an app's worker script that imports tfjs-backend-webgpu): the step reads its loss asynchronously. */
-async function trainWebgpu() {
-  const t = await worker("webgpu").catch((e: Error) => e.message);
-  if (typeof t === "string") return { skipped: t };
-  const recorded: number[] = [];
-  losses(t, recorded);
-  const result = await t.start({ config: CONFIG, ...dataset(), untilStep: 3 });
-  t.terminate();
-  return { ready: t.ready, result, losses: recorded };
-}
+const trainWebgl = () => trainOn("webgl", 10);
+// the step reads its loss asynchronously, which WebGPU needs
+const trainWebgpu = () => trainOn("webgpu", 3);
 
 /** The scenarios, for the test to call as `window.workerTests[name]()`. */
 export const workerTests = { trainWasm, resumeElsewhere, badInputs, trainWebgl, trainWebgpu };
