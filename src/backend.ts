@@ -131,7 +131,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
  * reads a reduction back as zeros); byol-ts' step reads its loss that way.
  */
 function syncReadWorks(): boolean {
-  const sum = tf.tidy(() => tf.ones([64]).sum());
+  const sum = tf.tidy(() => tf.sum(tf.ones([64])));
   const ok = sum.dataSync()[0] === 64;
   sum.dispose();
   return ok;

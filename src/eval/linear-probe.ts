@@ -162,7 +162,7 @@ function fitMatrix(x: Matrix, y: Int32Array, c: number, l2: number, options: Lin
   try {
     for (const [start, end] of chunks(n, options.chunkSize ?? rowsPerChunk(f, 1 << 22))) {
       xs.push(standardized(x, start, end, mean, std));
-      ys.push(tf.tidy(() => tf.oneHot(tf.tensor1d(y.subarray(start, end), "int32"), c).toFloat() as tf.Tensor2D));
+      ys.push(tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y.subarray(start, end), "int32"), c), "float32") as tf.Tensor2D));
     }
     const evaluate = objective(xs, ys, n, f, c, l2);
     let w = new Float64Array(f * c + c);
