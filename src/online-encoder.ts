@@ -1,7 +1,7 @@
 // The online encoder every method trains: the caller's encoder tapped where the projector reads
 // (`hiddenLayer`), its other taps for evaluation (`representation`, `gridG`), and the embedding of
 // image sets in eval mode — shared so that every method is embedded and evaluated the same way.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import { imageRange, type AnyImageSet } from "./data/any-images";
 import type { EmbedOptions } from "./learner";
 import { encoderOutputSize, representationModel, type EncoderFn } from "./nets/tap";

@@ -1,6 +1,6 @@
 // Feature matrices as the evaluation functions take them: tfjs tensors or plain row-major arrays,
 // validated once here so every evaluator reports bad input the same way.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 
 /** A row-major float matrix: `shape = [rows, cols]`, `data.length = rows × cols`. */
 export interface Matrix {

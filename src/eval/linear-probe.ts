@@ -2,7 +2,7 @@
 // convex, so it is minimized full-batch with L-BFGS from zero weights: no randomness, no learning
 // rate to tune, and the same answer on every run. tfjs computes loss and gradient over row chunks
 // (any backend, bounded memory); the L-BFGS bookkeeping on the few F×C weights is plain float64.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { chunks, heldOutSplit } from "../data/batches";
 import { accuracy } from "./knn";
 import { checkLabels, classCount, featureShape, gatherRows, rowsPerChunk, toMatrix, type Features, type Labels, type Matrix } from "./features";

@@ -1,6 +1,6 @@
 // Optimizers over named variables with state we can save and restore exactly (checkpoints):
 // Adam (optionally decoupled weight decay), SGD with momentum, and LARS.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 
 /** Which optimizer, and its hyper-parameters. The learning rate is given per step. */
 export type OptimizerConfig =
