@@ -1,7 +1,7 @@
 // Backend choice in one place. The user names a backend (or 'auto'); this file probes what the
 // runtime offers, initialises tfjs, and on wasm installs byol-ts' kernels (backward convolutions
 // and friends) so conv nets train there, fast.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import { initKernels, type KernelBuild } from "../bindings/loader";
 import { prepareBridge, type KernelModuleName, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { CONV_KERNELS } from "../bindings/tfjs-wasm/conv";
@@ -67,6 +67,9 @@ const WEBGPU_PACKAGE: string = "@tensorflow/tfjs-backend-webgpu";
 /** Loads the tfjs package that registers `name`, if it is not registered yet. */
 async function load(name: Exclude<BackendName, "auto">): Promise<void> {
   if (tf.findBackendFactory(name)) return;
+  // imported when chosen: a bundled app gets each backend as a chunk loaded only if it runs there
+  if (name === "cpu") await import("@tensorflow/tfjs-backend-cpu");
+  if (name === "webgl") await import("@tensorflow/tfjs-backend-webgl");
   if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
   // webgpu is an optional peer dependency: a specifier bundlers do not resolve at build time, so an
   // app without the package builds; an app that wants WebGPU imports the package itself (which
@@ -131,7 +134,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
  * reads a reduction back as zeros); byol-ts' step reads its loss that way.
  */
 function syncReadWorks(): boolean {
-  const sum = tf.tidy(() => tf.ones([64]).sum());
+  const sum = tf.tidy(() => tf.sum(tf.ones([64])));
   const ok = sum.dataSync()[0] === 64;
   sum.dispose();
   return ok;

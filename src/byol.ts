@@ -1,7 +1,7 @@
 // The BYOL learner (Grill et al. 2020): an online network (encoder → projector → predictor) learns
 // to predict a target network's projection of another view of the same image; the target
 // (encoder' → projector') is an exponential moving average of the online weights.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import { initKernels, kernelBuild } from "../bindings/loader";
 import { blendTargets } from "./ema";
 import type { MethodName } from "./learner";

@@ -1,6 +1,6 @@
 // The target's moving average, target ← τ·target + (1 − τ)·online, over pairs of variables: one
 // kernel call on wasm (bindings/tfjs-wasm/ema.ts), tfjs ops elsewhere — the same float32 result.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
 
 /** A target variable and the online tensor it follows. */

@@ -1,6 +1,6 @@
 // What the training loop, checkpoints and evaluation need from a self-supervised method — BYOL,
 // its SimSiam variant, VICReg — so one Trainer, one checkpoint format and one `embed` serve them all.
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "./tf";
 import type { AnyImageSet } from "./data/any-images";
 import type { Param } from "./train/optimizers";
 

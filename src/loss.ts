@@ -2,7 +2,7 @@
 // gradients flowing to the online predictions q1, q2 and none to the target projections z1, z2.
 // Two implementations with the same semantics: our kernel (value and gradient in one call, wrapped
 // in tf.customGrad) and plain tfjs ops (autodiff).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import { byolLoss } from "../bindings/loss";
 
 /** `'kernel'`: assembly/loss.ts via the bindings; `'tfjs'`: tfjs ops on the active backend. */

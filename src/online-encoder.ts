@@ -1,7 +1,7 @@
 // The online encoder every method trains: the caller's encoder tapped where the projector reads
 // (`hiddenLayer`), its other taps for evaluation (`representation`, `gridG`), and the embedding of
 // image sets in eval mode — shared so that every method is embedded and evaluated the same way.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import { imageRange, type AnyImageSet } from "./data/any-images";
 import type { EmbedOptions } from "./learner";
 import { encoderOutputSize, representationModel, type EncoderFn } from "./nets/tap";
@@ -127,7 +127,7 @@ export class OnlineEncoder {
           const u8 = tf.tensor4d(imageRange(set, s, e, batch), [e - s, set.height, set.width, set.channels], "int32");
           x = tf.div(tf.sub(tf.div(u8, 255), tf.tensor1d(mean)), tf.tensor1d(std));
           if (set.height !== size || set.width !== size) x = tf.image.resizeBilinear(x, [size, size]);
-        } else x = (images as tf.Tensor4D).slice([s, 0, 0, 0], [e - s, -1, -1, -1]);
+        } else x = tf.slice(images as tf.Tensor4D, [s, 0, 0, 0], [e - s, -1, -1, -1]);
         const y = encode(x, false);
         return proj ? [y, projector.apply(tapped ? this.encode(x, false) : y, { training: false }) as tf.Tensor2D] : [y];
       });

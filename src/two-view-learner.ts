@@ -1,7 +1,7 @@
 // What every method on two augmented views shares: the online encoder and its embedding, the views'
 // checks, and the gradients of the method's loss with the monitors every step reports. A method
 // adds its heads, its loss and what follows each update.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf";
 import type { AnyImageSet } from "./data/any-images";
 import type { EmbedOptions, Gradients, Learner, LearnerSettings, MethodName } from "./learner";
 import { zStdOfNormalized } from "./eval/zstd";

@@ -4,7 +4,7 @@
 // another page loads a model byol-ts saved with plain tf.loadLayersModel, importing byol-ts only
 // for its layer classes (what package.json's sideEffects must keep). Logs the bundles' sizes.
 import { build as esbuild } from "esbuild";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,13 @@ const sizes = (files: Buffer[]) => ({ files: files.length, bytes: files.reduce((
 /** Every .js file under `dir`. */
 const emitted = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(dir, f)));
 
+/** An import map with `@tensorflow/tfjs` and every tfjs name byol-ts imports (but wasm) mapped to the umbrella's single file. */
+function toUmbrella(map: { imports: Record<string, string> }) {
+  const umbrella = "./node_modules/@tensorflow/tfjs/dist/tf.fesm.js";
+  const names = ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-webgl"];
+  return { imports: { ...map.imports, ...Object.fromEntries(names.map((n) => [n, umbrella])) } };
+}
+
 let browser: Browser;
 const servers: Server[] = [];
 let expectedOutput: number[];
@@ -77,14 +84,15 @@ describe.skipIf(!fullTier || !hasChromium)("an app bundling the packed byol-ts, 
   });
 
   for (const bundler of ["esbuild", "vite"] as const) {
-    itFull(`${bundler}: the app trains a step on wasm with byol-ts' kernels; the bundle has no WebGPU backend`, async () => {
+    itFull(`${bundler}: the app trains a step on wasm with byol-ts' kernels, loading neither the WebGL nor the WebGPU backend`, async () => {
       const out = await bundle(bundler, "index");
       const { result, errors, js } = await open(out, "index.html");
       expect(result.error).toBeUndefined();
       expect(result.backend).toMatchObject({ name: "wasm", kernels: "byol-ts" });
       expect(Number.isFinite(result.loss)).toBe(true);
       expect(errors).toEqual([]);
-      expect(emitted(out).map(String).join("\n")).not.toContain("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"); // a flag of tfjs-backend-webgpu
+      expect(js.map(String).join("\n")).not.toContain("WEBGL_VERSION"); // a flag only tfjs-backend-webgl defines
+      expect(emitted(out).map(String).join("\n")).not.toContain("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"); // nor emits tfjs-backend-webgpu
       const [page, all] = [sizes(js), sizes(emitted(out))];
       console.log(`${bundler} app: the page loads ${page.files} JS files, ${page.bytes} bytes minified (${page.gzip} gzipped); emitted ${all.files} files, ${all.bytes} bytes (${all.gzip})`);
     }, 180_000);
@@ -109,15 +117,22 @@ describe.skipIf(!fullTier || !hasChromium)("an app bundling the packed byol-ts, 
     expect(evaluated.filter((f) => read(f).includes("registerClass("))).not.toEqual([]);
   });
 
-  itFull("an import map loads byol-ts' ESM build and tfjs from local files (README's script-tag recipe)", async () => {
-    const site = join(work, "site");
-    cpSync(join(app, "public"), site, { recursive: true });
-    for (const f of ["importmap.html", "train.js"]) cpSync(join(app, f), join(site, f));
-    symlinkSync(join(app, "node_modules"), join(site, "node_modules"), "dir");
-    const { result, errors } = await open(site, "importmap.html");
-    expect(result.error).toBeUndefined();
-    expect(result.backend).toMatchObject({ name: "wasm", kernels: "byol-ts" });
-    expect(Number.isFinite(result.loss)).toBe(true);
-    expect(errors).toEqual([]);
-  }, 180_000);
+  // importmap.html maps tfjs-core and -layers to their packages' files; a page that imports the
+  // umbrella too maps every tfjs name to the umbrella's single file (one engine)
+  for (const umbrella of [false, true]) {
+    itFull(`an import map loads byol-ts' ESM build and tfjs from local files (README's script-tag recipe)${umbrella ? ", every tfjs name mapped to the umbrella's file" : ""}`, async () => {
+      const site = join(work, umbrella ? "site-umbrella" : "site");
+      cpSync(join(app, "public"), site, { recursive: true });
+      cpSync(join(app, "train.js"), join(site, "train.js"));
+      const page = readFileSync(join(app, "importmap.html"), "utf8");
+      writeFileSync(join(site, "importmap.html"), umbrella ? page.replace(/(<script type="importmap">)([^<]*)/, (_, tag: string, map: string) => `${tag}${JSON.stringify(toUmbrella(JSON.parse(map)))}`) : page);
+      symlinkSync(join(app, "node_modules"), join(site, "node_modules"), "dir");
+      const { result, errors, js } = await open(site, "importmap.html");
+      expect(result.error).toBeUndefined();
+      expect(result.backend).toMatchObject({ name: "wasm", kernels: "byol-ts" });
+      expect(Number.isFinite(result.loss)).toBe(true);
+      expect(errors).toEqual([]);
+      if (!umbrella) expect(js.map(String).join("\n")).not.toContain("WEBGL_VERSION");
+    }, 180_000);
+  }
 });

@@ -1,5 +1,6 @@
 // Similar-image search (SimilarityIndex) and the effective rank, on matrices with known answers.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setBackend } from "../src/backend";
 import { effectiveRank, SimilarityIndex } from "../src/eval";
 import { symmetricEigenvalues } from "../src/eval/sym-eigenvalues";
 import { rng } from "./helpers";
@@ -35,6 +36,10 @@ describe("SimilarityIndex", () => {
 });
 
 describe("effectiveRank", () => {
+  beforeAll(async () => {
+    await setBackend("cpu"); // byol-ts registers no backend on import
+  });
+
   it("is exp of the entropy of the normalized singular values", () => {
     // columns scaled by known singular values on orthonormal directions: σ = 3, 2, 1
     const sigma = [3, 2, 1];

@@ -83,4 +83,21 @@ describe("npm package", () => {
     for (const entry of ENTRIES) expect(esm[entry]).toEqual(expect.arrayContaining(SAMPLE[entry]));
     expect(esm["byol-ts"].length).toBeLessThanOrEqual(25);
   });
+
+  it("trains a step on cpu from ESM and from CommonJS on tfjs-core and -layers, never loading the @tensorflow/tfjs umbrella (installed as a peer)", () => {
+    // chained tensor ops (x.mul(y)) exist only if the umbrella registered them
+    const script = (load: string) => `${load}
+  await setBackend("cpu");
+  const size = 16, n = 4;
+  const learner = await BYOL.create({ encoder: smallCnn({ inputSize: size, channels: 1, width: 4, seed: 1 }), imageSize: size, channels: 1, projectionSize: 8, projectionHiddenSize: 16, seed: 1 });
+  const images = Uint8Array.from({ length: n * size * size }, (_, i) => (i * 37) % 256);
+  const trainer = await Trainer.create({ learner, data: { images, n, height: size, width: size, channels: 1, classes: [] }, batchSize: n, totalSteps: 1 });
+  const { loss } = await trainer.step();
+  const loaded = Object.keys(cache).filter((f) => f.includes("@tensorflow")).map((f) => f.slice(f.lastIndexOf("@tensorflow")).split("/").slice(0, 2).join("/"));
+  console.log(JSON.stringify({ loss: Number.isFinite(loss), loaded: [...new Set(loaded)].sort() }));`;
+    writeFileSync(join(project, "train.mjs"), script(`import { createRequire } from "node:module";\nimport { BYOL, setBackend, smallCnn, Trainer } from "byol-ts";\nconst { cache } = createRequire(import.meta.url);`));
+    writeFileSync(join(project, "train.cjs"), `(async () => {${script(`const { BYOL, setBackend, smallCnn, Trainer } = require("byol-ts");\nconst { cache } = require;`)}\n})();`);
+    const expected = { loss: true, loaded: ["@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-core", "@tensorflow/tfjs-layers"] };
+    for (const file of ["train.mjs", "train.cjs"]) expect(JSON.parse(run(process.execPath, [file], project).trim().split("\n").at(-1)!), file).toEqual(expected);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // Effective rank (Roy & Vetterli 2007; RankMe, Garrido et al. 2023): how many directions a
 // representation really uses — exp of the entropy of its normalized singular values. Near the
 // dimension for a representation spread over all of it, near 1 when it has collapsed to a line.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { chunks } from "../data/batches";
 import { rowsPerChunk, toMatrix, type Features } from "./features";
 import { symmetricEigenvalues } from "./sym-eigenvalues";

@@ -1,6 +1,6 @@
 // Feature matrices as the evaluation functions take them: tfjs tensors or plain row-major arrays,
 // validated once here so every evaluator reports bad input the same way.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 
 /** A row-major float matrix: `shape = [rows, cols]`, `data.length = rows × cols`. */
 export interface Matrix {
@@ -42,7 +42,7 @@ function checkFinite(values: Float32Array, cols: number, name: string): void {
 export function validateFeatures(features: Features, name: string): [number, number] {
   const shape = featureShape(features, name);
   if (!(features instanceof tf.Tensor)) checkFinite(features.data, shape[1], name);
-  else if (tf.tidy(() => tf.logicalNot(tf.isFinite(features)).any().dataSync()[0])) checkFinite(features.dataSync() as Float32Array, shape[1], name);
+  else if (tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(features))).dataSync()[0])) checkFinite(features.dataSync() as Float32Array, shape[1], name);
   return shape;
 }
 

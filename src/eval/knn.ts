@@ -1,6 +1,6 @@
 // The kNN monitor (Wu et al. 2018, as used to track SSL training): cosine similarity to a bank of
 // labelled train features, the k most similar vote for their class with weight exp(sim / T).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { chunks } from "../data/batches";
 import { checkLabels, classCount, featureShape, l2Normalize, rowSlice, rowsPerChunk, toTensor, validateFeatures, type Features, type Labels } from "./features";
 

@@ -2,7 +2,7 @@
 // convex, so it is minimized full-batch with L-BFGS from zero weights: no randomness, no learning
 // rate to tune, and the same answer on every run. tfjs computes loss and gradient over row chunks
 // (any backend, bounded memory); the L-BFGS bookkeeping on the few F×C weights is plain float64.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { chunks, heldOutSplit } from "../data/batches";
 import { accuracy } from "./knn";
 import { checkLabels, classCount, featureShape, gatherRows, rowsPerChunk, toMatrix, type Features, type Labels, type Matrix } from "./features";
@@ -162,7 +162,7 @@ function fitMatrix(x: Matrix, y: Int32Array, c: number, l2: number, options: Lin
   try {
     for (const [start, end] of chunks(n, options.chunkSize ?? rowsPerChunk(f, 1 << 22))) {
       xs.push(standardized(x, start, end, mean, std));
-      ys.push(tf.tidy(() => tf.oneHot(tf.tensor1d(y.subarray(start, end), "int32"), c).toFloat() as tf.Tensor2D));
+      ys.push(tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y.subarray(start, end), "int32"), c), "float32") as tf.Tensor2D));
     }
     const evaluate = objective(xs, ys, n, f, c, l2);
     let w = new Float64Array(f * c + c);

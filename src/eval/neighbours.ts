@@ -1,6 +1,6 @@
 // The nearest neighbours of every row among the others by cosine similarity (the "similar images"
 // of the embedding viewer), a chunk of rows at a time so memory stays bounded.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { chunks } from "../data/batches";
 import { l2Normalize, rowSlice, rowsPerChunk, toTensor, validateFeatures, type Features } from "./features";
 

@@ -1,7 +1,7 @@
 // PCA to a few dimensions (the 3-D view of a representation). The covariance is accumulated with
 // tfjs over row chunks; its top eigenvectors come from subspace iteration with a Rayleigh–Ritz
 // step, in float64 — cheap for F up to a few thousand since only k + a few vectors are iterated.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { chunks } from "../data/batches";
 import { deriveSeed, normalArray, uniformGenerator } from "../util/random";
 import { rowsPerChunk, toMatrix, type Features, type Matrix } from "./features";

@@ -1,5 +1,5 @@
 // The collapse alarm of BYOL/SimSiam monitoring: how spread out the L2-normalized projections are.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { featureShape, l2Normalize, toTensor, type Features } from "./features";
 
 /**

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { writeAtomic } from "../data/write-atomic";
 
 /** The model file inside the folder. */

@@ -5,7 +5,7 @@
 // name and weight kind, never by order. Layouts: conv [out,in,kh,kw] ⇄ [kh,kw,in,out], linear
 // [out,in] ⇄ [in,out], BatchNorm weight/bias/running_mean/running_var ⇄
 // gamma/beta/moving_mean/moving_variance.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import type { SafeTensor } from "./safetensors";
 
 /** Options of {@link loadTorchvisionWeights}. */

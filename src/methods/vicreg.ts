@@ -2,7 +2,7 @@
 // are pulled together (invariance), each dimension is kept spread over the batch (variance) and
 // decorrelated from the others (covariance); the last two terms alone prevent collapse. The loss is
 // plain tfjs ops, so its gradient is tfjs' autodiff.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import type { MethodName } from "../learner";
 import { vicregExpander } from "../nets/mlp";
 import { OnlineEncoder } from "../online-encoder";

@@ -4,7 +4,7 @@
 // the running variance towards the *biased* batch variance, PyTorch towards the unbiased one
 // (× n/(n−1)) while normalizing with the biased one. So byol-ts has its own layer, with a
 // closed-form backward pass.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 
 /** Options of {@link BatchNorm}. Channels are the last axis (NHWC images, or [N, C] features). */
 export interface BatchNormArgs {

@@ -1,6 +1,6 @@
 // torchvision's residual blocks (BasicBlock for ResNet-18/34, Bottleneck v1.5 for ResNet-50),
 // with its module names: `<name>.conv1`, `<name>.bn1`, ..., `<name>.downsample.{0,1}`.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { batchNorm, conv2d, relu, type Seeder } from "./layers";
 
 type Sym = tf.SymbolicTensor;

@@ -1,6 +1,6 @@
 // PyTorch-equivalent building layers for the functional tfjs API: torchvision padding and
 // initialization, PyTorch BatchNorm. Shared by the ResNets, the small CNN and the MLP heads.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { BatchNorm } from "./batchnorm";
 
 type Sym = tf.SymbolicTensor;

@@ -1,7 +1,7 @@
 // Projector and predictor heads as standalone LayersModels on [N, inputSize], with layer names
 // equal to the torch.nn.Sequential indices ('0', '1', '3', ...), so a checkpoint's
 // `online.projector.0.weight` loads with prefix 'online.projector.'.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { batchNorm, linear, relu, seeder, type Seeder } from "./layers";
 
 /** Sizes of a head; `name` names the tfjs model (its layers are '0', '1', ...). */

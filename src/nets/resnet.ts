@@ -1,6 +1,6 @@
 // ResNet-18/34/50 as tfjs LayersModels with torchvision's structure and layer names, so that
 // `hiddenLayer: 'avgpool'` means what it means in byol-pytorch and torchvision checkpoints load.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { basicBlock, bottleneck, type BlockType } from "./blocks";
 import { batchNorm, conv2d, linear, maxPoolAfterRelu, relu, seeder } from "./layers";
 

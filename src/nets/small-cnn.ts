@@ -1,6 +1,6 @@
 // A small CNN encoder for quick runs and tests: three conv-BN-ReLU stages, then global average
 // pooling ('avgpool'), the same interface as the ResNets.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { batchNorm, conv2d, relu, seeder } from "./layers";
 
 /** Options of {@link smallCnn}. */

@@ -8,7 +8,7 @@
 // convolution would also work, but would rewrite the conv weights (and give them a bias they do
 // not have in torchvision), and assumes every BN follows a conv. Only inference matches: in
 // training mode tfjs' layer moves the running variance towards the biased batch variance.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { BatchNorm } from "./batchnorm";
 
 type LayerEntry = { class_name: string; name: string; config: tf.serialization.ConfigDict };

@@ -1,6 +1,6 @@
 // The representation tap: which activation of an encoder is the representation y
 // (byol-pytorch's `hidden_layer`), and how wide it is.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 
 /** A layer name, or an index into `model.layers` (negative counts from the end, as in Python). */
 export type HiddenLayer = string | number;

@@ -2,7 +2,7 @@
 // target and predictor; BN statistics included), the trainer's optimizer slots, and JSON metadata
 // (step, data position, configuration) — everything needed to resume exactly. One file, so it can
 // be replaced atomically.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import type { Learner } from "../learner";
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from "../io/safetensors";
 import type { TrainerState } from "./trainer";

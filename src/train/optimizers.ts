@@ -1,6 +1,6 @@
 // Optimizers over named variables with state we can save and restore exactly (checkpoints):
 // Adam (optionally decoupled weight decay), SGD with momentum, and LARS.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 
 /** Which optimizer, and its hyper-parameters. The learning rate is given per step. */
 export type OptimizerConfig =
@@ -63,32 +63,32 @@ export class Optimizer {
         if (c.name === "adam") {
           const b1 = c.beta1 ?? 0.9, b2 = c.beta2 ?? 0.999, eps = c.epsilon ?? 1e-8;
           const m = this.slot(p, "m"), v = this.slot(p, "v");
-          m.assign(m.mul(b1).add(g.mul(1 - b1)));
-          v.assign(v.mul(b2).add(g.square().mul(1 - b2)));
-          const mHat = m.div(1 - b1 ** this.t);
-          const vHat = v.div(1 - b2 ** this.t);
-          let update = mHat.div(vHat.sqrt().add(eps));
-          if (wd) update = update.add(w.mul(wd)); // decoupled (AdamW)
-          w.assign(w.sub(update.mul(lr)));
+          m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+          v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+          const mHat = tf.div(m, 1 - b1 ** this.t);
+          const vHat = tf.div(v, 1 - b2 ** this.t);
+          let update = tf.div(mHat, tf.add(tf.sqrt(vHat), eps));
+          if (wd) update = tf.add(update, tf.mul(w, wd)); // decoupled (AdamW)
+          w.assign(tf.sub(w, tf.mul(update, lr)));
           return;
         }
-        if (wd) g = g.add(w.mul(wd));
+        if (wd) g = tf.add(g, tf.mul(w, wd));
         let scale: tf.Scalar | number = lr;
         if (c.name === "lars" && p.adapt) {
           // layer-wise trust ratio η‖w‖/‖g‖, 1 where either norm is 0
-          const wn = w.norm(), gn = g.norm();
-          const ratio = tf.where(wn.greater(0).logicalAnd(gn.greater(0)), wn.div(gn).mul(c.trustCoefficient ?? 0.001), tf.onesLike(wn));
-          scale = ratio.mul(lr) as tf.Scalar;
+          const wn = tf.norm(w), gn = tf.norm(g);
+          const ratio = tf.where(tf.logicalAnd(tf.greater(wn, 0), tf.greater(gn, 0)), tf.mul(tf.div(wn, gn), c.trustCoefficient ?? 0.001), tf.onesLike(wn));
+          scale = tf.mul(ratio, lr) as tf.Scalar;
         }
         const mom = c.momentum ?? 0.9;
         if (mom === 0) {
-          w.assign(w.sub(g.mul(scale)));
+          w.assign(tf.sub(w, tf.mul(g, scale)));
           return;
         }
         const buf = this.slot(p, "momentum");
-        buf.assign(buf.mul(mom).add(g.mul(scale)));
-        const step = c.name === "sgd" && c.nesterov ? buf.mul(mom).add(g.mul(scale)) : buf;
-        w.assign(w.sub(step));
+        buf.assign(tf.add(tf.mul(buf, mom), tf.mul(g, scale)));
+        const step = c.name === "sgd" && c.nesterov ? tf.add(tf.mul(buf, mom), tf.mul(g, scale)) : buf;
+        w.assign(tf.sub(w, step));
       });
     });
   }

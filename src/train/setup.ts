@@ -1,6 +1,6 @@
 // Builds a run's pieces from its configuration: encoder, learner, augmentation, evaluation. The CLI,
 // the browser demo and `--resume` share this, so a checkpoint's config rebuilds the same networks.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { byolPaper, byolPytorch, resolveViewPolicy } from "../augment/policy";
 import { BYOL } from "../byol";
 import type { Learner, MethodName } from "../learner";

@@ -3,7 +3,7 @@
 // optimizer update, then the method's `afterStep`. The trainer owns what a run has beyond the
 // method's networks: the run length, the learning-rate and τ schedules, the optimizer, the
 // augmentation, the step counter and the rollback of a failed step.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { createAugmenter, type AugmentFn } from "../augment/augmenter";
 import { byolPaper, type PolicyPair, type ViewPolicy } from "../augment/policy";
 import type { AnyImageSet } from "../data/any-images";

@@ -1,7 +1,7 @@
 // The worker's backend: tfjs started inside the worker (wasm threads only where the page is
 // cross-origin isolated, WebGL on an OffscreenCanvas, WebGPU where an adapter exists), and what the
 // page should know about how it runs.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import { setBackend } from "../backend";
 import type { InitOptions, ReadyInfo } from "./protocol";
 

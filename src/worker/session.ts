@@ -1,7 +1,7 @@
 // The worker's side of the API: one run at a time on the project's training loop (createTrainer →
 // Trainer.step), driven by the page's calls. Steps, saves and embeddings take turns (`exclusive`):
 // a save or an embedding asked for mid-run reads the weights between two steps, never across one.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../tf";
 import type { Learner } from "../learner";
 import { channelStats } from "../data/channel-stats";
 import type { ImageSet, LabelledImageSet } from "../data/types";
