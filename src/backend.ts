@@ -131,7 +131,8 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
 
 /**
  * tfjs-webgpu reads synchronously through a canvas copy, which some devices get wrong (SwiftShader
- * reads a reduction back as zeros); byol-ts' step reads its loss that way.
+ * reads a reduction back as zeros); byol-ts' evaluation (kNN, PCA) reads that way (the training
+ * step reads asynchronously).
  */
 function syncReadWorks(): boolean {
   const sum = tf.tidy(() => tf.sum(tf.ones([64])));
