@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { setBackend } from "../src/backend";
 import { knnPredict } from "../src/eval";
 import { parseIdx } from "../src/io";
 import { repoRoot } from "./helpers";
@@ -45,6 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))("in Chromium", () => {
       const out = await page.evaluate(([g, a, b, c]) => (window as unknown as { run: (...x: unknown[]) => Promise<Record<string, unknown>> }).run(g, a, b, c), [gz.toString("base64"), train, labels, test] as const);
       const { gunzipSync } = await import("node:zlib");
       const node = parseIdx(gunzipSync(gz), gzPath);
+      await setBackend("cpu"); // byol-ts registers no backend on import
       expect(out.shape).toEqual([10000]);
       expect(out.head).toEqual(Array.from(node.data.subarray(0, 10)));
       expect(out.pred).toEqual(Array.from(knnPredict({ data: Float32Array.from(train), shape: [40, 4] }, labels, { data: Float32Array.from(test), shape: [6, 4] }, { k: 5 })));
