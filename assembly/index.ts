@@ -7,3 +7,4 @@ export * from "./augment";
 export * from "./reduce";
 export * from "./pool_grad";
 export * from "./conv_forward";
+export * from "./copy_rows";

@@ -5,6 +5,7 @@ import { batchMatMulConfig } from "./BatchMatMul";
 import { conv2DConfig } from "./Conv2D";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
+import { padV2Config, sliceConfig } from "./copy-rows";
 import { fusedConv2DConfig } from "./FusedConv2D";
 import { identityConfig } from "./Identity";
 import { maxPoolGradConfig } from "./MaxPoolGrad";
@@ -15,7 +16,7 @@ import { sumConfig } from "./Sum";
 /** Every kernel byol-ts registers for the `wasm` backend. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
-  identityConfig, batchMatMulConfig,
+  identityConfig, batchMatMulConfig, sliceConfig, padV2Config,
 ];
 
 let registered = false;
