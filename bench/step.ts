@@ -27,6 +27,11 @@ const MAX_LOAD = 1.0;
 const MAX_DRIFT = 0.2;
 /** Below this, PyTorch's matmul runs on Debian's reference BLAS (~3 GFLOP/s here; OpenBLAS ~75). */
 const MIN_BLAS_GFLOPS = 20;
+/**
+ * The anchor's PyTorch step in the reference figures (shared reference-figures.md: 151–172 img/s at
+ * batch 128 on 2 threads); far below on a quiet machine, the reference is broken, not slow.
+ */
+const MIN_ANCHOR_TORCH = 100;
 let slowestBlas = Infinity;
 
 const load1 = () => loadavg()[0];
@@ -71,6 +76,7 @@ for (const name of ["anchor", "default"] as const) {
   const why = !quiet ? `the machine was not quiet (load ${machine.load[0]} > ${MAX_LOAD})`
     : drift > MAX_DRIFT ? `PyTorch's before/after runs differ by ${(100 * drift).toFixed(0)}% (> ${100 * MAX_DRIFT}%)`
     : slowestBlas < MIN_BLAS_GFLOPS ? `PyTorch's matmul ran at ${slowestBlas.toFixed(1)} GFLOP/s (< ${MIN_BLAS_GFLOPS}): a reference BLAS, not the anchor (apt-get install libopenblas0-pthread)`
+    : name === "anchor" && reference < MIN_ANCHOR_TORCH ? `PyTorch's anchor step ran at ${reference.toFixed(1)} img/s, far below the reference figures' 151–172: a broken reference (profile its convolution backward)`
     : null;
   const ratio = why ? null : ours[1].imagesPerSecond / reference;
   console.log(why ? `  no ratio: ${why}` : `  byol-ts (2 kernel threads) / PyTorch (2 threads): ${ratio!.toFixed(2)}× (PyTorch ${before.toFixed(1)} before, ${after.toFixed(1)} after)`);
