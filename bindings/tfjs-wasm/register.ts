@@ -2,6 +2,7 @@
 // unregistering restores tfjs' own behaviour (benchmarks compare the two in one process).
 import { findBackend, getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { batchMatMulConfig } from "./BatchMatMul";
+import { batchNormGradConfig, batchNormTrainConfig } from "./batchnorm";
 import { conv2DConfig } from "./Conv2D";
 import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
@@ -16,7 +17,7 @@ import { sumConfig } from "./Sum";
 /** Every kernel byol-ts registers for the `wasm` backend. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
-  identityConfig, batchMatMulConfig, sliceConfig, padV2Config,
+  identityConfig, batchMatMulConfig, sliceConfig, padV2Config, batchNormTrainConfig, batchNormGradConfig,
 ];
 
 let registered = false;

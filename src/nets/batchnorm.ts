@@ -5,6 +5,7 @@
 // (× n/(n−1)) while normalizing with the biased one. So byol-ts has its own layer, with a
 // closed-form backward pass.
 import * as tf from "../tf";
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from "../../bindings/tfjs-wasm/batchnorm";
 
 /** Options of {@link BatchNorm}. Channels are the last axis (NHWC images, or [N, C] features). */
 export interface BatchNormArgs {
@@ -124,7 +125,8 @@ tf.serialization.registerClass(BatchNorm);
  * Training-mode batch normalization over all axes but the last, with a closed-form gradient.
  * With xc = x − μ, r = 1/√(σ² + ε), s = γ·r: y = xc·s + β, dβ = Σdy, dγ = r·Σdy·xc,
  * dx = s·dy − (s·r·dγ/n)·xc − s·dβ/n. `onStats` receives the batch mean and biased variance
- * (for the running statistics; not part of the gradient). Built from broadcast mul/add rather
+ * (for the running statistics; not part of the gradient). On wasm with byol-ts' kernels
+ * registered, forward and gradient are one kernel call each; elsewhere broadcast mul/add rather
  * than tf.batchNorm, whose wasm kernel is ~2× slower than the two.
  */
 export function normalizeBatch(
@@ -134,28 +136,51 @@ export function normalizeBatch(
   epsilon: number,
   onStats?: (mean: tf.Tensor, variance: tf.Tensor) => void,
 ): tf.Tensor {
-  const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const n = x.size / x.shape[x.rank - 1];
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
+  const kernel = x.dtype === "float32" && tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) && tf.getKernel(BATCH_NORM_GRAD, tf.getBackend());
   const f = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const mean = tf.mean(x, axes);
-    const xc = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(xc), axes);
-    onStats?.(mean, variance);
-    const r = tf.rsqrt(tf.add(variance, epsilon));
-    const s = gamma ? tf.mul(gamma, r) : r;
-    const value = beta ? tf.add(tf.mul(xc, s), beta) : tf.mul(xc, s);
-    save([xc, r, s]);
-    const gradFunc = (dy: tf.Tensor, [sxc, sr, ss]: tf.Tensor[]) => {
-      const dBeta = tf.sum(dy, axes);
-      const dGamma = tf.mul(tf.sum(tf.mul(dy, sxc), axes), sr);
-      const k = tf.neg(tf.mul(tf.mul(ss, sr), tf.div(dGamma, n)));
-      const b = tf.neg(tf.mul(ss, tf.div(dBeta, n)));
-      const dx = tf.add(tf.add(tf.mul(dy, ss), tf.mul(sxc, k)), b);
-      return [dx, ...(gamma ? [dGamma] : []), ...(beta ? [dBeta] : [])];
-    };
-    return { value, gradFunc };
+    return kernel ? normalizeByKernel(x, gamma, beta, epsilon, save, onStats) : normalizeByOps(x, gamma, beta, epsilon, save, onStats);
   });
   return f(...inputs);
+}
+
+type Normalized = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
+type OnStats = ((mean: tf.Tensor, variance: tf.Tensor) => void) | undefined;
+
+function normalizeByKernel(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, epsilon: number, save: tf.GradSaveFunc, onStats: OnStats): Normalized {
+  const named = (t: Record<string, tf.Tensor | null>) => Object.fromEntries(Object.entries(t).filter(([, v]) => v)) as tf.NamedTensorMap;
+  const [value, mean, variance, invstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, named({ x, gamma, beta }), { epsilon }) as tf.Tensor[];
+  onStats?.(mean, variance);
+  variance.dispose();
+  save([x, mean, invstd, ...(gamma ? [gamma] : [])]);
+  const gradFunc = (dy: tf.Tensor, [sx, smean, sinvstd, sgamma]: tf.Tensor[]) => {
+    const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_GRAD, named({ dy, x: sx, mean: smean, invstd: sinvstd, gamma: sgamma ?? null }), {}) as tf.Tensor[];
+    if (!gamma) dGamma.dispose();
+    if (!beta) dBeta.dispose();
+    return [dx, ...(gamma ? [dGamma] : []), ...(beta ? [dBeta] : [])];
+  };
+  return { value, gradFunc };
+}
+
+function normalizeByOps(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, epsilon: number, save: tf.GradSaveFunc, onStats: OnStats): Normalized {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const n = x.size / x.shape[x.rank - 1];
+  const mean = tf.mean(x, axes);
+  const xc = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(xc), axes);
+  onStats?.(mean, variance);
+  const r = tf.rsqrt(tf.add(variance, epsilon));
+  const s = gamma ? tf.mul(gamma, r) : r;
+  const value = beta ? tf.add(tf.mul(xc, s), beta) : tf.mul(xc, s);
+  save([xc, r, s]);
+  const gradFunc = (dy: tf.Tensor, [sxc, sr, ss]: tf.Tensor[]) => {
+    const dBeta = tf.sum(dy, axes);
+    const dGamma = tf.mul(tf.sum(tf.mul(dy, sxc), axes), sr);
+    const k = tf.neg(tf.mul(tf.mul(ss, sr), tf.div(dGamma, n)));
+    const b = tf.neg(tf.mul(ss, tf.div(dBeta, n)));
+    const dx = tf.add(tf.add(tf.mul(dy, ss), tf.mul(sxc, k)), b);
+    return [dx, ...(gamma ? [dGamma] : []), ...(beta ? [dBeta] : [])];
+  };
+  return { value, gradFunc };
 }
