@@ -94,6 +94,21 @@ for _ in range(5):
     m @ m
 matmul_gflops = 5 * 2 * 1024 ** 3 / (time.perf_counter() - t) / 1e9
 
+# the weight gradient of layer4's 3x3 convolution on its 1x1 map (both views: 2*batch images), which
+# oneDNN runs on its GEMM path here: a rank-1 update of the 9.4 MB weight gradient per image, bound
+# by memory bandwidth rather than arithmetic (the anchor's slowest kernel on a machine short of it)
+xw = torch.randn(2 * a.batch, 512, 1, 1)
+conv = nn.Conv2d(512, 512, 3, padding=1, bias=False)
+yw = conv(xw)
+gw = torch.randn_like(yw)
+wgrad_s = []
+for _ in range(3):
+    t = time.perf_counter()
+    torch.autograd.grad(yw, conv.weight, gw, retain_graph=True)
+    wgrad_s.append(time.perf_counter() - t)
+wgrad_gflops = 2 * 2 * a.batch * 512 * 512 * 9 / min(wgrad_s) / 1e9
+
 med = {k: sorted(v)[len(v) // 2] for k, v in phases.items()}
 print(json.dumps({"torch": torch.__version__, "net": a.net, "threads": a.threads, "batch": a.batch, "steps": a.steps,
-                  "ms": med, "imagesPerSecond": a.batch * 1000 / med["total"], "matmulGflops": matmul_gflops}))
+                  "ms": med, "imagesPerSecond": a.batch * 1000 / med["total"], "matmulGflops": matmul_gflops,
+                  "layer4WgradGflops": wgrad_gflops}))
