@@ -13,16 +13,17 @@ beforeAll(() => tf.setBackend("cpu"));
 const kernelOf = (m: tf.LayersModel, name: string) => m.getLayer(name).getWeights()[0].shape;
 
 describe("ResNet options", () => {
-  it("chooses the stem by input size and pads strided convolutions explicitly", () => {
+  it("chooses the stem by input size; convolutions pad themselves, symmetrically at any stride", () => {
     const small = resnet18({ inputSize: 28, width: 8, channels: 1 });
     expect(kernelOf(small, "conv1")).toEqual([3, 3, 1, 8]);
     expect(small.layers.some((l) => l.name === "maxpool")).toBe(false);
     const big = resnet18({ inputSize: 96, width: 8 });
     expect(kernelOf(big, "conv1")).toEqual([7, 7, 3, 8]);
     const names = big.layers.map((l) => l.name);
-    expect(names).toEqual(expect.arrayContaining(["conv1.pad", "maxpool.pad", "maxpool", "layer2.0.conv1.pad", "avgpool"]));
-    expect(names).not.toContain("layer1.0.conv1.pad"); // stride 1: tfjs 'same' is symmetric
-    expect(names).not.toContain("layer2.0.downsample.0.pad"); // 1×1: no padding at all
+    expect(names).toEqual(expect.arrayContaining(["maxpool.pad", "maxpool", "avgpool"]));
+    expect(names.filter((n) => n.endsWith(".pad"))).toEqual(["maxpool.pad"]);
+    expect(big.getLayer("conv1").outputShape).toEqual([null, 48, 48, 8]);
+    expect(big.getLayer("layer2.0.conv1").outputShape).toEqual([null, 12, 12, 16]);
     expect(big.outputs[0].shape).toEqual([null, 64]);
     expect(resnet18({ inputSize: 28, width: 8, stem: "imagenet" }).getLayer("conv1").getWeights()[0].shape).toEqual([7, 7, 3, 8]);
   });
@@ -118,12 +119,29 @@ describe("training-mode gradients", () => {
     expect(ours.every((g) => g.some((v) => v !== 0))).toBe(true);
     tf.dispose([x, r]);
   });
+
+  it("compute no gradient of the images and copy nothing to pad a strided convolution", async () => {
+    const model = smallCnn({ inputSize: 12, channels: 1, width: 4, stages: 2, seed: 3 });
+    const x = tf.tensor(randn(2 * 12 * 12, 4), [2, 12, 12, 1]);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const profile = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const count = (name: string) => profile.kernels.filter((k) => k.name === name).length;
+    // three convolutions: every filter gets its gradient, the input of all but the first
+    expect(count("Conv2DBackpropFilter")).toBe(3);
+    expect(count("Conv2DBackpropInput")).toBe(2);
+    expect(count("PadV2") + count("Slice")).toBe(0);
+    x.dispose();
+  });
 });
 
 describe("smallCnn", () => {
   it("maps [N, s, s, c] to [N, 4·width] at 'avgpool' in both modes", () => {
     const m = smallCnn({ inputSize: 28, channels: 1, width: 8 });
-    expect(m.layers.map((l) => l.name)).toEqual(expect.arrayContaining(["conv1", "bn1", "conv2.pad", "conv3", "bn3", "avgpool"]));
+    expect(m.layers.map((l) => l.name)).toEqual(expect.arrayContaining(["conv1", "bn1", "conv2", "conv3", "bn3", "avgpool"]));
+    expect(m.getLayer("conv2").outputShape).toEqual([null, 14, 14, 16]); // 3×3/2 padded by 1 on each side, as PyTorch
     const x = tf.tensor(randn(2 * 28 * 28, 8), [2, 28, 28, 1]);
     expect((m.apply(x, { training: true }) as tf.Tensor).shape).toEqual([2, 32]);
     expect((m.predict(x) as tf.Tensor).shape).toEqual([2, 32]);

@@ -39,11 +39,12 @@ const CONV = { kernel: "weight", bias: "bias" };
 const BN = { gamma: "weight", beta: "bias", moving_mean: "running_mean", moving_variance: "running_var" };
 const PARAMS: Record<string, Record<string, string>> = {
   Conv2D: CONV,
+  TorchConv2d: CONV,
   Dense: CONV,
   TorchBatchNorm: BN,
   BatchNormalization: BN,
 };
-const KERNEL_PERM: Record<string, number[]> = { Conv2D: [3, 2, 0, 1], Dense: [1, 0] };
+const KERNEL_PERM: Record<string, number[]> = { Conv2D: [3, 2, 0, 1], TorchConv2d: [3, 2, 0, 1], Dense: [1, 0] };
 
 /** Every weight of `model` (nested models flattened with `<name>.`) with its PyTorch name. */
 function mapWeights(model: tf.LayersModel, prefix: string): Mapped[] {

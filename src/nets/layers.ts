@@ -2,6 +2,7 @@
 // initialization, PyTorch BatchNorm. Shared by the ResNets, the small CNN and the MLP heads.
 import * as tf from "../tf";
 import { BatchNorm } from "./batchnorm";
+import { TorchConv2d } from "./torch-conv";
 
 type Sym = tf.SymbolicTensor;
 
@@ -17,18 +18,13 @@ export function seeder(seed?: number): Seeder {
 const apply = (layer: tf.layers.Layer, x: Sym): Sym => layer.apply(x) as Sym;
 
 /**
- * `nn.Conv2d(c, filters, kernel, stride, padding=(kernel−1)/2, bias=False)`. PyTorch pads
- * symmetrically; tfjs `'same'` does so only at stride 1 (at stride 2 it pads bottom/right only),
- * so strided convolutions get an explicit `<name>.pad` layer and `'valid'`. Init: torchvision's
- * ResNet init, normal with std √(2/fan_out) (tfjs truncates at 2σ).
+ * `nn.Conv2d(c, filters, kernel, stride, padding=(kernel−1)/2, bias=False)`, padded symmetrically
+ * at any stride ({@link TorchConv2d}). Init: torchvision's ResNet init, normal with std
+ * √(2/fan_out) (tfjs truncates at 2σ).
  */
 export function conv2d(x: Sym, o: { filters: number; kernel: number; stride: number; name: string; seed: Seeder }): Sym {
-  const pad = (o.kernel - 1) / 2;
-  let padding: "same" | "valid" = "valid";
-  if (pad > 0 && o.stride === 1) padding = "same";
-  else if (pad > 0) x = apply(tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${o.name}.pad` }), x);
   const kernelInitializer = tf.initializers.varianceScaling({ scale: 2, mode: "fanOut", distribution: "normal", seed: o.seed() });
-  return apply(tf.layers.conv2d({ filters: o.filters, kernelSize: o.kernel, strides: o.stride, padding, useBias: false, kernelInitializer, name: o.name }), x);
+  return apply(new TorchConv2d({ filters: o.filters, kernelSize: o.kernel, strides: o.stride, kernelInitializer, name: o.name }), x);
 }
 
 /**
