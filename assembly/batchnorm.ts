@@ -12,6 +12,11 @@ export function batchnorm_scratch(c: i32): i32 {
   return c * 32;
 }
 
+/** Scratch region `i` for `c` channels: 0 and 1 hold f64 totals [c], 2 to 4 f32 vectors [c]. */
+function region(scratch: usize, c: i32, i: i32): usize {
+  return scratch + <usize>(c * (i < 2 ? 8 * i : 16 + 4 * (i - 2)));
+}
+
 /**
  * Training-mode BatchNorm: mean and biased variance per channel, invstd = 1/√(variance + eps),
  * y = (x − mean)·s + β with s = γ·invstd. `affine` bit 0: γ given, bit 1: β given (else 1 and 0).
@@ -19,10 +24,10 @@ export function batchnorm_scratch(c: i32): i32 {
  */
 export function batchnorm_forward(x: usize, gamma: usize, beta: usize, y: usize, mean: usize, variance: usize, invstd: usize,
   scratch: usize, rows: i32, c: i32, eps: f32, affine: i32): void {
-  const totals = scratch;
-  const partial = scratch + (<usize>c << 4);
-  const scale = partial + (<usize>c << 2);
-  const shift = scale + (<usize>c << 2);
+  const totals = region(scratch, c, 0);
+  const partial = region(scratch, c, 2);
+  const scale = region(scratch, c, 3);
+  const shift = region(scratch, c, 4);
   // the first row is the shift: totals = Σ (x − x[0])
   blockSums(SUM, x, 0, x, rows, c, partial, totals, 0, 0);
   const n = <f64>rows;
@@ -51,16 +56,16 @@ export function batchnorm_forward(x: usize, gamma: usize, beta: usize, y: usize,
  */
 export function batchnorm_backward(dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize, dx: usize, dgamma: usize,
   dbeta: usize, scratch: usize, rows: i32, c: i32, affine: i32): void {
-  const totals = scratch;
-  const totals2 = scratch + (<usize>c << 3);
-  const partial = totals2 + (<usize>c << 3);
-  const partial2 = partial + (<usize>c << 2);
+  const totals = region(scratch, c, 0);
+  const totals2 = region(scratch, c, 1);
+  const partial = region(scratch, c, 2);
+  const partial2 = region(scratch, c, 3);
   blockSums(GRADIENTS, dy, x, mean, rows, c, partial, totals, partial2, totals2);
   const n = <f32>rows;
   // the f32 partials are free now: they hold the per-channel coefficients of dx = dy·s + xc·k + b
   const scale = partial;
   const k = partial2;
-  const b = partial2 + (<usize>c << 2);
+  const b = region(scratch, c, 4);
   for (let ch = 0; ch < c; ch++) {
     const o = <usize>ch << 2;
     const r = load<f32>(invstd + o);
