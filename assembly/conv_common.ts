@@ -139,12 +139,12 @@ export function madd(a: v128, b: v128, c: v128): v128 {
 }
 
 /**
- * 6 destination rows × 8 columns (12 of 16 vector registers): dest[r][col..col+8) +=
- * Σ_k src[r][k] · panel[k][0..8). `pairs` holds 6 pairs; the destination pointer sits at byte
- * `dOff` of each pair, the source at `aOff`; panel rows are `bStride` bytes apart; `kBytes` is 4·k.
+ * 5 destination rows × 8 columns (10 accumulators, 2 panel vectors and a broadcast: 13 of x64's 16
+ * vector registers): dest[r][col..col+8) += Σ_k src[r][k] · panel[k][0..8). `pairs` holds 5 pairs;
+ * the destination pointer sits at byte `dOff` of each pair, the source at `aOff`; panel rows are
+ * `bStride` bytes apart; `kBytes` is 4·k. Six rows (12 accumulators) spilled in V8's code: 1.2–1.9×
+ * slower on the same products (bench/RESULTS.md).
  */
-// @ts-ignore: decorator
-@inline
 export function rowTile(pairs: usize, panel: usize, col: i32, dOff: usize, aOff: usize, kBytes: usize, bStride: usize): void {
   const co = <usize>col << 2;
   const d0 = <usize>load<u32>(pairs + dOff) + co, a0 = <usize>load<u32>(pairs + aOff);
@@ -152,13 +152,11 @@ export function rowTile(pairs: usize, panel: usize, col: i32, dOff: usize, aOff:
   const d2 = <usize>load<u32>(pairs + dOff, 16) + co, a2 = <usize>load<u32>(pairs + aOff, 16);
   const d3 = <usize>load<u32>(pairs + dOff, 24) + co, a3 = <usize>load<u32>(pairs + aOff, 24);
   const d4 = <usize>load<u32>(pairs + dOff, 32) + co, a4 = <usize>load<u32>(pairs + aOff, 32);
-  const d5 = <usize>load<u32>(pairs + dOff, 40) + co, a5 = <usize>load<u32>(pairs + aOff, 40);
   let c00 = v128.load(d0), c01 = v128.load(d0, 16);
   let c10 = v128.load(d1), c11 = v128.load(d1, 16);
   let c20 = v128.load(d2), c21 = v128.load(d2, 16);
   let c30 = v128.load(d3), c31 = v128.load(d3, 16);
   let c40 = v128.load(d4), c41 = v128.load(d4, 16);
-  let c50 = v128.load(d5), c51 = v128.load(d5, 16);
   let b = panel;
   for (let k: usize = 0; k < kBytes; k += 4) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
@@ -173,20 +171,20 @@ export function rowTile(pairs: usize, panel: usize, col: i32, dOff: usize, aOff:
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     a = v128.load32_splat(a4 + k);
     c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    a = v128.load32_splat(a5 + k);
-    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
   }
   v128.store(d0, c00); v128.store(d0, c01, 16);
   v128.store(d1, c10); v128.store(d1, c11, 16);
   v128.store(d2, c20); v128.store(d2, c21, 16);
   v128.store(d3, c30); v128.store(d3, c31, 16);
   v128.store(d4, c40); v128.store(d4, c41, 16);
-  v128.store(d5, c50); v128.store(d5, c51, 16);
 }
 
-/** Pads a pair table of `cnt` pairs to whole 6-pair tiles with pairs that read `zero` and write `trash`. */
+/** Pairs per {@link rowTile}: pair tables are padded to a multiple. */
+export const TILE_ROWS: i32 = 5;
+
+/** Pads a pair table of `cnt` pairs to whole tiles with pairs that read `zero` and write `trash`. */
 export function padPairs(table: usize, cnt: i32, dOff: usize, aOff: usize, zero: usize, trash: usize): void {
-  for (let e = cnt; e < cnt + 5; e++) {
+  for (let e = cnt; e < cnt + TILE_ROWS - 1; e++) {
     const p = table + (<usize>e << 3);
     store<u32>(p + dOff, <u32>trash);
     store<u32>(p + aOff, <u32>zero);

@@ -4,7 +4,7 @@
 // 28×28 with the torchvision stem, ResNet's last stages run 3×3 convolutions on 2×2 and 1×1 maps.
 
 // Thin inputs (a stem's 3 channels) make per-tap products short: the binding leaves those to XNNPACK.
-import { buildPairs, chunkRows, gCin, gCout, padPairs, rowTile, setGeometry } from "./conv_common";
+import { buildPairs, chunkRows, gCin, gCout, padPairs, rowTile, setGeometry, TILE_ROWS } from "./conv_common";
 
 /**
  * Bytes of scratch {@link conv2d_forward} needs: pair table (+6 padding pairs), zero row, trash
@@ -75,7 +75,7 @@ function forwardProduct(table: usize, cnt: i32, tapFilter: usize, tapPanels: usi
     padPairs(table, cnt, 4, 0, zero, trash);
     for (let co = 0; co < c8; co += 8) {
       const panel = tapPanels + (<usize>(co * k) << 2);
-      for (let e = 0; e < cnt; e += 6) rowTile(table + (<usize>e << 3), panel, co, 4, 0, <usize>k << 2, 32);
+      for (let e = 0; e < cnt; e += TILE_ROWS) rowTile(table + (<usize>e << 3), panel, co, 4, 0, <usize>k << 2, 32);
     }
   }
   if (c8 == gCout) return;

@@ -4,7 +4,7 @@
 //   input gradient   dx[in][ci]      += Σ_co dy[out][co] · W[tap][ci][co] (6 pixels × 8 ci row tile)
 // Scratch comes from the caller.
 import {
-  buildPairs, chunkRows, gCin, gCout, gKH, gKW, madd, movePatches, padPairs, patchMode, patchPairs, patchWidth, rowTile, setGeometry,
+  buildPairs, chunkRows, gCin, gCout, gKH, gKW, madd, movePatches, padPairs, patchMode, patchPairs, patchWidth, rowTile, setGeometry, TILE_ROWS,
 } from "./conv_common";
 
 // ---------------------------------------------------------------- filter gradient
@@ -206,7 +206,7 @@ function inputProduct(table: usize, cnt: i32, t: i32, tapFilter: usize): void {
     padPairs(table, cnt, 0, 4, sZero, sTrash);
     for (let ci = 0; ci < r8; ci += 8) {
       const panel = panelTap + (<usize>(ci * gCout) << 2);
-      for (let e = 0; e < cnt; e += 6) rowTile(table + (<usize>e << 3), panel, ci, 0, 4, <usize>gCout << 2, 32);
+      for (let e = 0; e < cnt; e += TILE_ROWS) rowTile(table + (<usize>e << 3), panel, ci, 0, 4, <usize>gCout << 2, 32);
     }
   }
   inputDots(table, cnt, r8, rows, tapFilter);
