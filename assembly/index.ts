@@ -8,3 +8,4 @@ export * from "./reduce";
 export * from "./pool_grad";
 export * from "./conv_forward";
 export * from "./copy_rows";
+export * from "./gemm";

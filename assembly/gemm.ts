@@ -1,0 +1,236 @@
+// Dense matrix product C = op(A)·op(B) (+ bias row, then ReLU), row-major float32, for the
+// projector's and predictor's linear layers, forward (A·B + bias) and backward (A·Bᵀ, Aᵀ·B).
+// Blocked as in GotoBLAS: a KC-deep slice of B is packed into 8-column panels and of A into
+// 6-row panels (zero-padded at the edges, transposes resolved while packing), then a 6×8 register
+// tile (12 of x64's 16 vector registers) runs over the panels, which stay in L1/L2 while reused.
+// Every tile, edges included, goes through the same tile code, so a value does not depend on where
+// it sits in C (splitting C between threads gives one thread's numbers).
+import { madd } from "./conv_common";
+
+// flag bits of gemm (bindings/tfjs-wasm/gemm.ts sets them)
+const GEMM_TRANS_A: i32 = 1;
+const GEMM_TRANS_B: i32 = 2;
+const GEMM_BIAS: i32 = 4;
+const GEMM_RELU: i32 = 8;
+
+const MR: i32 = 6;
+const NR: i32 = 8;
+/** Depth of a packed slice: an 8-column B panel (8 KB) stays in L1 while A panels stream past. */
+const KC: i32 = 256;
+/** Rows of A packed at once (120 KB at KC): they stay in L2 across B's panels. */
+const MC: i32 = 120;
+/** Columns of B packed at once: bounds the scratch (1 MB at KC). */
+const NC: i32 = 1024;
+
+const TILE_BYTES: i32 = MR * NR * 4;
+
+/** Bytes of scratch {@link gemm} needs for an m×n×k product: packed A and B blocks, an edge tile. */
+export function gemm_scratch(m: i32, n: i32, k: i32): i32 {
+  const kc = min(k, KC);
+  const mc = (min(m, MC) + MR - 1) / MR * MR;
+  const nc = (min(n, NC) + NR - 1) / NR * NR;
+  return (mc * kc + nc * kc) * 4 + TILE_BYTES;
+}
+
+/**
+ * c[i·ldc + j] = Σ_p A(i, p)·B(p, j) (+ bias[j]; then max(0, ·) with GEMM_RELU) for i < m, j < n,
+ * overwriting c. A(i, p) = a[i·lda + p], or a[p·lda + i] with GEMM_TRANS_A; B(p, j) = b[p·ldb + j],
+ * or b[j·ldb + p] with GEMM_TRANS_B. Leading dimensions are in floats; pointers in bytes.
+ */
+export function gemm(a: usize, b: usize, c: usize, bias: usize, scratch: usize,
+  m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, flags: i32): void {
+  const kcMax = min(k, KC);
+  const ap = scratch;
+  const bp = ap + (<usize>((min(m, MC) + MR - 1) / MR * MR * kcMax) << 2);
+  const tile = bp + (<usize>((min(n, NC) + NR - 1) / NR * NR * kcMax) << 2);
+  const transA = (flags & GEMM_TRANS_A) != 0;
+  const transB = (flags & GEMM_TRANS_B) != 0;
+  const relu = (flags & GEMM_RELU) != 0;
+  // C starts as the bias rows (or 0); every K slice then adds to it
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * <usize>ldc << 2);
+    if (flags & GEMM_BIAS) memory.copy(row, bias, <usize>n << 2);
+    else memory.fill(row, 0, <usize>n << 2);
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const last = relu && pc + kc >= k;
+      packB(b, bp, pc, kc, jc, nc, ldb, transB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, ap, ic, mc, pc, kc, lda, transA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const w = min(NR, nc - jr);
+          const panelB = bp + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const h = min(MR, mc - ir);
+            const panelA = ap + (<usize>(ir * kc) << 2);
+            const at = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
+            if (h == MR && w == NR) {
+              microTile(panelA, panelB, kc, at, <usize>ldc << 2, last);
+            } else {
+              edgeTile(panelA, panelB, kc, at, ldc, h, w, tile, last);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A partial tile (h×w of 6×8): through a full tile in scratch, copied in and out. */
+function edgeTile(panelA: usize, panelB: usize, kc: i32, at: usize, ldc: i32, h: i32, w: i32,
+  tile: usize, relu: bool): void {
+  memory.fill(tile, 0, TILE_BYTES);
+  for (let r = 0; r < h; r++) {
+    memory.copy(tile + (<usize>(r * NR) << 2), at + (<usize>(r * ldc) << 2), <usize>w << 2);
+  }
+  microTile(panelA, panelB, kc, tile, NR << 2, relu);
+  for (let r = 0; r < h; r++) {
+    memory.copy(at + (<usize>(r * ldc) << 2), tile + (<usize>(r * NR) << 2), <usize>w << 2);
+  }
+}
+
+/**
+ * C tile (6×8 at `c`, rows `ldcBytes` apart) += Σ_p panelA[p][0..6] ⊗ panelB[p][0..8], then
+ * max(0, ·) with `relu`. Always from C in memory (gemm starts C as the bias rows), so the tile has
+ * one way in. Scalar builds run the
+ * same multiply-adds in the same order (mul, then add), so they match the SIMD build bit for bit.
+ */
+function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: usize, relu: bool): void {
+  if (ASC_FEATURE_SIMD) {
+    const c0 = c, c1 = c0 + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes, c4 = c3 + ldcBytes, c5 = c4 + ldcBytes;
+    let x00 = v128.load(c0), x01 = v128.load(c0, 16);
+    let x10 = v128.load(c1), x11 = v128.load(c1, 16);
+    let x20 = v128.load(c2), x21 = v128.load(c2, 16);
+    let x30 = v128.load(c3), x31 = v128.load(c3, 16);
+    let x40 = v128.load(c4), x41 = v128.load(c4, 16);
+    let x50 = v128.load(c5), x51 = v128.load(c5, 16);
+    let pa = panelA;
+    let pb = panelB;
+    const end = panelB + (<usize>kc << 5);
+    while (pb < end) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      let s = v128.load32_splat(pa);
+      x00 = madd(s, b0, x00); x01 = madd(s, b1, x01);
+      s = v128.load32_splat(pa, 4);
+      x10 = madd(s, b0, x10); x11 = madd(s, b1, x11);
+      s = v128.load32_splat(pa, 8);
+      x20 = madd(s, b0, x20); x21 = madd(s, b1, x21);
+      s = v128.load32_splat(pa, 12);
+      x30 = madd(s, b0, x30); x31 = madd(s, b1, x31);
+      s = v128.load32_splat(pa, 16);
+      x40 = madd(s, b0, x40); x41 = madd(s, b1, x41);
+      s = v128.load32_splat(pa, 20);
+      x50 = madd(s, b0, x50); x51 = madd(s, b1, x51);
+      pa += 24;
+      pb += 32;
+    }
+    if (relu) {
+      const z = f32x4.splat(0);
+      x00 = f32x4.max(x00, z); x01 = f32x4.max(x01, z); x10 = f32x4.max(x10, z); x11 = f32x4.max(x11, z);
+      x20 = f32x4.max(x20, z); x21 = f32x4.max(x21, z); x30 = f32x4.max(x30, z); x31 = f32x4.max(x31, z);
+      x40 = f32x4.max(x40, z); x41 = f32x4.max(x41, z); x50 = f32x4.max(x50, z); x51 = f32x4.max(x51, z);
+    }
+    v128.store(c0, x00); v128.store(c0, x01, 16);
+    v128.store(c1, x10); v128.store(c1, x11, 16);
+    v128.store(c2, x20); v128.store(c2, x21, 16);
+    v128.store(c3, x30); v128.store(c3, x31, 16);
+    v128.store(c4, x40); v128.store(c4, x41, 16);
+    v128.store(c5, x50); v128.store(c5, x51, 16);
+  } else {
+    for (let r = 0; r < MR; r++) {
+      const row = c + <usize>r * ldcBytes;
+      for (let j = 0; j < NR; j++) {
+        const at = row + (<usize>j << 2);
+        let s = load<f32>(at);
+        for (let p = 0; p < kc; p++) {
+          s += load<f32>(panelA + (<usize>(p * MR + r) << 2)) * load<f32>(panelB + (<usize>(p * NR + j) << 2));
+        }
+        store<f32>(at, relu ? max<f32>(s, 0) : s);
+      }
+    }
+  }
+}
+
+/** Packs A(ic..ic+mc, pc..pc+kc) into 6-row panels [panel][p][6], rows past mc zero. */
+function packA(a: usize, ap: usize, ic: i32, mc: i32, pc: i32, kc: i32, lda: i32, trans: bool): void {
+  let dst = ap;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const h = min(MR, mc - ir);
+    if (h < MR) memory.fill(dst, 0, <usize>(kc * MR) << 2);
+    for (let r = 0; r < h; r++) {
+      const i = ic + ir + r;
+      if (trans) {
+        // A(i, p) = a[p·lda + i]: one column of the stored matrix
+        let src = a + ((<usize>pc * <usize>lda + <usize>i) << 2);
+        const step = <usize>lda << 2;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(dst + (<usize>(p * MR + r) << 2), load<f32>(src));
+          src += step;
+        }
+      } else {
+        const src = a + ((<usize>i * <usize>lda + <usize>pc) << 2);
+        for (let p = 0; p < kc; p++) store<f32>(dst + (<usize>(p * MR + r) << 2), load<f32>(src + (<usize>p << 2)));
+      }
+    }
+    dst += <usize>(kc * MR) << 2;
+  }
+}
+
+/** Packs B(pc..pc+kc, jc..jc+nc) into 8-column panels [panel][p][8], columns past nc zero. */
+function packB(b: usize, bp: usize, pc: i32, kc: i32, jc: i32, nc: i32, ldb: i32, trans: bool): void {
+  let dst = bp;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const w = min(NR, nc - jr);
+    const j = jc + jr;
+    if (ASC_FEATURE_SIMD && w == NR && !trans) {
+      let src = b + ((<usize>pc * <usize>ldb + <usize>j) << 2);
+      const step = <usize>ldb << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst + (<usize>p << 5), v128.load(src));
+        v128.store(dst + (<usize>p << 5), v128.load(src, 16), 16);
+        src += step;
+      }
+    } else if (ASC_FEATURE_SIMD && w == NR) {
+      packTransposed(b + ((<usize>j * <usize>ldb + <usize>pc) << 2), dst, kc, <usize>ldb << 2);
+    } else {
+      if (w < NR) memory.fill(dst, 0, <usize>(kc * NR) << 2);
+      for (let c = 0; c < w; c++) {
+        for (let p = 0; p < kc; p++) {
+          const at = trans ? <usize>(j + c) * <usize>ldb + <usize>(pc + p) : <usize>(pc + p) * <usize>ldb + <usize>(j + c);
+          store<f32>(dst + (<usize>(p * NR + c) << 2), load<f32>(b + (at << 2)));
+        }
+      }
+    }
+    dst += <usize>(kc * NR) << 2;
+  }
+}
+
+/** 8 stored rows (B's columns, `step` bytes apart) of kc floats → panel [p][8], by 4×4 transposes. */
+function packTransposed(src: usize, dst: usize, kc: i32, step: usize): void {
+  const k4 = kc & ~3;
+  for (let half: usize = 0; half < 2; half++) {
+    const r0 = src + half * 4 * step, r1 = r0 + step, r2 = r1 + step, r3 = r2 + step;
+    const out = dst + (half << 4);
+    for (let p = 0; p < k4; p += 4) {
+      const o = <usize>p << 2;
+      const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      const d = out + (<usize>p << 5);
+      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+      v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+      v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+    }
+    for (let p = k4; p < kc; p++) {
+      const o = <usize>p << 2;
+      const d = out + (<usize>p << 5);
+      store<f32>(d, load<f32>(r0 + o)); store<f32>(d, load<f32>(r1 + o), 4);
+      store<f32>(d, load<f32>(r2 + o), 8); store<f32>(d, load<f32>(r3 + o), 12);
+    }
+  }
+}
