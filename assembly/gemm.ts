@@ -1,8 +1,11 @@
 // Dense matrix product C = op(A)·op(B) (+ bias row, then ReLU), row-major float32, for the
 // projector's and predictor's linear layers, forward (A·B + bias) and backward (A·Bᵀ, Aᵀ·B).
 // Blocked as in GotoBLAS: a KC-deep slice of B is packed into 8-column panels and of A into
-// 6-row panels (zero-padded at the edges, transposes resolved while packing), then a 6×8 register
-// tile (12 of x64's 16 vector registers) runs over the panels, which stay in L1/L2 while reused.
+// 4-row panels (zero-padded at the edges, transposes resolved while packing), then a 4×8 register
+// tile runs over the panels, which stay in L1/L2 while reused. A 6×8 tile (12 accumulators) ran at
+// half the speed, most likely spilled: with the B vectors, the splat and mul's temporary it needs
+// every one of x64's 16 vector registers (measured 15–18 against 27–31 GFLOP/s, and 15 against
+// 34–38 with relaxed SIMD; a 5×8 tile no better, an unrolled 6×8 no better).
 // Every tile, edges included, goes through the same tile code, so a value does not depend on where
 // it sits in C (splitting C between threads gives one thread's numbers).
 import { madd } from "./conv_common";
@@ -13,11 +16,11 @@ const GEMM_TRANS_B: i32 = 2;
 const GEMM_BIAS: i32 = 4;
 const GEMM_RELU: i32 = 8;
 
-const MR: i32 = 6;
+const MR: i32 = 4;
 const NR: i32 = 8;
 /** Depth of a packed slice: an 8-column B panel (8 KB) stays in L1 while A panels stream past. */
 const KC: i32 = 256;
-/** Rows of A packed at once (120 KB at KC): they stay in L2 across B's panels. */
+/** Rows of A packed at once (120 KB at KC): they stay in L2 across B's panels (240 measured no faster). */
 const MC: i32 = 120;
 /** Columns of B packed at once: bounds the scratch (1 MB at KC). */
 const NC: i32 = 1024;
@@ -80,7 +83,7 @@ export function gemm(a: usize, b: usize, c: usize, bias: usize, scratch: usize,
   }
 }
 
-/** A partial tile (h×w of 6×8): through a full tile in scratch, copied in and out. */
+/** A partial tile (h×w of 4×8): through a full tile in scratch, copied in and out. */
 function edgeTile(panelA: usize, panelB: usize, kc: i32, at: usize, ldc: i32, h: i32, w: i32,
   tile: usize, relu: bool): void {
   memory.fill(tile, 0, TILE_BYTES);
@@ -94,20 +97,19 @@ function edgeTile(panelA: usize, panelB: usize, kc: i32, at: usize, ldc: i32, h:
 }
 
 /**
- * C tile (6×8 at `c`, rows `ldcBytes` apart) += Σ_p panelA[p][0..6] ⊗ panelB[p][0..8], then
- * max(0, ·) with `relu`. Always from C in memory (gemm starts C as the bias rows), so the tile has
- * one way in. Scalar builds run the
- * same multiply-adds in the same order (mul, then add), so they match the SIMD build bit for bit.
+ * C tile (4×8 at `c`, rows `ldcBytes` apart) += Σ_p panelA[p][0..4] ⊗ panelB[p][0..8], then
+ * max(0, ·) with `relu`; always from C in memory (gemm starts C as the bias rows). Scalar builds
+ * run the same multiply-adds in the same order (mul, then add): bit for bit the SIMD build's.
  */
 function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: usize, relu: bool): void {
   if (ASC_FEATURE_SIMD) {
-    const c0 = c, c1 = c0 + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes, c4 = c3 + ldcBytes, c5 = c4 + ldcBytes;
+    const c0 = c, c1 = c0 + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes;
     let x00 = v128.load(c0), x01 = v128.load(c0, 16);
     let x10 = v128.load(c1), x11 = v128.load(c1, 16);
     let x20 = v128.load(c2), x21 = v128.load(c2, 16);
     let x30 = v128.load(c3), x31 = v128.load(c3, 16);
-    let x40 = v128.load(c4), x41 = v128.load(c4, 16);
-    let x50 = v128.load(c5), x51 = v128.load(c5, 16);
+
+
     let pa = panelA;
     let pb = panelB;
     const end = panelB + (<usize>kc << 5);
@@ -121,25 +123,25 @@ function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: us
       x20 = madd(s, b0, x20); x21 = madd(s, b1, x21);
       s = v128.load32_splat(pa, 12);
       x30 = madd(s, b0, x30); x31 = madd(s, b1, x31);
-      s = v128.load32_splat(pa, 16);
-      x40 = madd(s, b0, x40); x41 = madd(s, b1, x41);
-      s = v128.load32_splat(pa, 20);
-      x50 = madd(s, b0, x50); x51 = madd(s, b1, x51);
-      pa += 24;
+
+      
+
+      
+      pa += 16;
       pb += 32;
     }
     if (relu) {
       const z = f32x4.splat(0);
       x00 = f32x4.max(x00, z); x01 = f32x4.max(x01, z); x10 = f32x4.max(x10, z); x11 = f32x4.max(x11, z);
       x20 = f32x4.max(x20, z); x21 = f32x4.max(x21, z); x30 = f32x4.max(x30, z); x31 = f32x4.max(x31, z);
-      x40 = f32x4.max(x40, z); x41 = f32x4.max(x41, z); x50 = f32x4.max(x50, z); x51 = f32x4.max(x51, z);
+       
     }
     v128.store(c0, x00); v128.store(c0, x01, 16);
     v128.store(c1, x10); v128.store(c1, x11, 16);
     v128.store(c2, x20); v128.store(c2, x21, 16);
     v128.store(c3, x30); v128.store(c3, x31, 16);
-    v128.store(c4, x40); v128.store(c4, x41, 16);
-    v128.store(c5, x50); v128.store(c5, x51, 16);
+    
+    
   } else {
     for (let r = 0; r < MR; r++) {
       const row = c + <usize>r * ldcBytes;
@@ -155,25 +157,28 @@ function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: us
   }
 }
 
-/** Packs A(ic..ic+mc, pc..pc+kc) into 6-row panels [panel][p][6], rows past mc zero. */
+/** Packs A(ic..ic+mc, pc..pc+kc) into 4-row panels [panel][p][4], rows past mc zero. */
 function packA(a: usize, ap: usize, ic: i32, mc: i32, pc: i32, kc: i32, lda: i32, trans: bool): void {
   let dst = ap;
   for (let ir = 0; ir < mc; ir += MR) {
     const h = min(MR, mc - ir);
-    if (h < MR) memory.fill(dst, 0, <usize>(kc * MR) << 2);
-    for (let r = 0; r < h; r++) {
-      const i = ic + ir + r;
-      if (trans) {
-        // A(i, p) = a[p·lda + i]: one column of the stored matrix
-        let src = a + ((<usize>pc * <usize>lda + <usize>i) << 2);
-        const step = <usize>lda << 2;
+    const i = ic + ir;
+    if (ASC_FEATURE_SIMD && h == MR && trans) {
+      // A(i, p) = a[p·lda + i]: the panel's 4 floats of each p are contiguous
+      let src = a + ((<usize>pc * <usize>lda + <usize>i) << 2);
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst + (<usize>p << 4), v128.load(src));
+        src += <usize>lda << 2;
+      }
+    } else if (ASC_FEATURE_SIMD && h == MR) {
+      transpose4(a + ((<usize>i * <usize>lda + <usize>pc) << 2), <usize>lda << 2, dst, MR << 2, kc);
+    } else {
+      if (h < MR) memory.fill(dst, 0, <usize>(kc * MR) << 2);
+      for (let r = 0; r < h; r++) {
         for (let p = 0; p < kc; p++) {
-          store<f32>(dst + (<usize>(p * MR + r) << 2), load<f32>(src));
-          src += step;
+          const at = trans ? <usize>(pc + p) * <usize>lda + <usize>(i + r) : <usize>(i + r) * <usize>lda + <usize>(pc + p);
+          store<f32>(dst + (<usize>(p * MR + r) << 2), load<f32>(a + (at << 2)));
         }
-      } else {
-        const src = a + ((<usize>i * <usize>lda + <usize>pc) << 2);
-        for (let p = 0; p < kc; p++) store<f32>(dst + (<usize>(p * MR + r) << 2), load<f32>(src + (<usize>p << 2)));
       }
     }
     dst += <usize>(kc * MR) << 2;
@@ -188,14 +193,16 @@ function packB(b: usize, bp: usize, pc: i32, kc: i32, jc: i32, nc: i32, ldb: i32
     const j = jc + jr;
     if (ASC_FEATURE_SIMD && w == NR && !trans) {
       let src = b + ((<usize>pc * <usize>ldb + <usize>j) << 2);
-      const step = <usize>ldb << 2;
       for (let p = 0; p < kc; p++) {
         v128.store(dst + (<usize>p << 5), v128.load(src));
         v128.store(dst + (<usize>p << 5), v128.load(src, 16), 16);
-        src += step;
+        src += <usize>ldb << 2;
       }
     } else if (ASC_FEATURE_SIMD && w == NR) {
-      packTransposed(b + ((<usize>j * <usize>ldb + <usize>pc) << 2), dst, kc, <usize>ldb << 2);
+      // B(p, j) = b[j·ldb + p]: two groups of 4 stored rows, each transposed into half the panel
+      const src = b + ((<usize>j * <usize>ldb + <usize>pc) << 2);
+      transpose4(src, <usize>ldb << 2, dst, NR << 2, kc);
+      transpose4(src + (<usize>ldb << 4), <usize>ldb << 2, dst + 16, NR << 2, kc);
     } else {
       if (w < NR) memory.fill(dst, 0, <usize>(kc * NR) << 2);
       for (let c = 0; c < w; c++) {
@@ -209,28 +216,28 @@ function packB(b: usize, bp: usize, pc: i32, kc: i32, jc: i32, nc: i32, ldb: i32
   }
 }
 
-/** 8 stored rows (B's columns, `step` bytes apart) of kc floats → panel [p][8], by 4×4 transposes. */
-function packTransposed(src: usize, dst: usize, kc: i32, step: usize): void {
+/**
+ * 4 rows of kc floats (`step` bytes apart from `src`) → for each p, their 4 values at p as one
+ * vector at dst + p·`stride`: 4×4 transposes by shuffles, the last kc mod 4 by single floats.
+ */
+function transpose4(src: usize, step: usize, dst: usize, stride: usize, kc: i32): void {
+  const r0 = src, r1 = r0 + step, r2 = r1 + step, r3 = r2 + step;
   const k4 = kc & ~3;
-  for (let half: usize = 0; half < 2; half++) {
-    const r0 = src + half * 4 * step, r1 = r0 + step, r2 = r1 + step, r3 = r2 + step;
-    const out = dst + (half << 4);
-    for (let p = 0; p < k4; p += 4) {
-      const o = <usize>p << 2;
-      const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
-      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-      const d = out + (<usize>p << 5);
-      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
-      v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
-      v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
-    }
-    for (let p = k4; p < kc; p++) {
-      const o = <usize>p << 2;
-      const d = out + (<usize>p << 5);
-      store<f32>(d, load<f32>(r0 + o)); store<f32>(d, load<f32>(r1 + o), 4);
-      store<f32>(d, load<f32>(r2 + o), 8); store<f32>(d, load<f32>(r3 + o), 12);
-    }
+  for (let p = 0; p < k4; p += 4) {
+    const o = <usize>p << 2;
+    const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+    const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+    const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+    const d = dst + <usize>p * stride;
+    v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+    v128.store(d + stride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+    v128.store(d + 2 * stride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+    v128.store(d + 3 * stride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+  }
+  for (let p = k4; p < kc; p++) {
+    const o = <usize>p << 2;
+    const d = dst + <usize>p * stride;
+    store<f32>(d, load<f32>(r0 + o)); store<f32>(d, load<f32>(r1 + o), 4);
+    store<f32>(d, load<f32>(r2 + o), 8); store<f32>(d, load<f32>(r3 + o), 12);
   }
 }

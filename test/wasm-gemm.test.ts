@@ -1,5 +1,5 @@
 // The GEMM kernel behind wasm BatchMatMul and _FusedMatMul (assembly/gemm.ts, bindings/tfjs-wasm/gemm.ts):
-// every transpose form, bias and ReLU, edge shapes (1×1×1, sizes off the 6×8 tile, K and N over a
+// every transpose form, bias and ReLU, edge shapes (1×1×1, sizes off the 4×8 tile, K and N over a
 // packed block) against a float64 product of the same float32 inputs, on every build and on one and
 // two kernel threads; the products must run on our kernel, not tfjs-wasm's (counted through the
 // remembered originals); one thread's numbers on two, and the split of C between threads.
@@ -17,7 +17,7 @@ import { randn } from "./helpers";
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [7, 9, 5],
-  [6, 8, 256], // one whole tile, one whole K block
+  [4, 8, 256], // one whole tile, one whole K block
   [13, 17, 300], // K over one packed block (256)
   [125, 1030, 70], // M over a block of A (120), N over a block of B (1024)
   [3, 2, 2000], // K large
@@ -170,7 +170,7 @@ describe("GEMM on two threads", () => {
         parts.forEach(([s, e], i) => {
           expect(e).toBeGreaterThan(s);
           if (i > 0) expect(s).toBe(parts[i - 1][1]);
-          if (size >= threads * 8) expect(s % (over === "rows" ? 6 : 8)).toBe(0);
+          if (size >= threads * 8) expect(s % (over === "rows" ? 4 : 8)).toBe(0);
         });
       }
     }

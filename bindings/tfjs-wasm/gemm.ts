@@ -48,7 +48,7 @@ export interface GemmSplit {
 /**
  * The split of an m×n×k product over `threads` threads: by rows or columns, whichever copies fewer
  * floats to the helpers (a row part takes all of B, a column part all of A); one part when small.
- * Boundaries fall on whole register tiles (6 rows, 8 columns) where the size allows.
+ * Boundaries fall on whole register tiles (4 rows, 8 columns) where the size allows.
  */
 export function gemmSplit(m: number, n: number, k: number, threads: number): GemmSplit {
   const helpers = threads - 1;
@@ -56,7 +56,7 @@ export function gemmSplit(m: number, n: number, k: number, threads: number): Gem
   const colCopy = helpers * m * k + (k * n + m * n) * (helpers / threads);
   const over = rowCopy <= colCopy ? "rows" : "columns";
   const size = over === "rows" ? m : n;
-  const tile = over === "rows" ? 6 : 8;
+  const tile = over === "rows" ? 4 : 8;
   const count = Math.min(threads, size, Math.max(1, Math.floor((m * n * k) / MIN_SPLIT_MACS)));
   const unit = size >= count * tile ? tile : 1;
   const units = Math.ceil(size / unit);
