@@ -21,8 +21,8 @@ const SHAPES: [number, number, number][] = [
   [13, 17, 300], // K over one packed block (256)
   [125, 1030, 70], // M over a block of A (120), N over a block of B (1024)
   [3, 2, 2000], // K large
-  [64, 200, 700], // large enough to split over two threads (by columns)
-  [600, 24, 1000], // split by rows
+  [64, 200, 1400], // large enough to split over two threads (by columns)
+  [600, 24, 1200], // split by rows
 ];
 const FORMS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 
@@ -160,7 +160,7 @@ describe("GEMM on two threads", () => {
   }, 60_000);
 
   it("splits C into contiguous tile-aligned parts over what copies less, small products not at all", () => {
-    for (const [m, n, k] of [[128, 4096, 512], [128, 512, 4096], [512, 4096, 128], [600, 24, 1000], [7, 2000, 1000], [1000, 3, 5000]]) {
+    for (const [m, n, k] of [[128, 4096, 512], [128, 512, 4096], [512, 4096, 128], [2400, 24, 1000], [7, 8000, 1000], [1000, 3, 20000]]) {
       for (const threads of [2, 3]) {
         const { over, parts } = gemmSplit(m, n, k, threads);
         const size = over === "rows" ? m : n;
@@ -176,7 +176,10 @@ describe("GEMM on two threads", () => {
     }
     // a forward x·W with a wide W copies a column part of W, not all of it
     expect(gemmSplit(128, 4096, 512, 2).over).toBe("columns");
-    expect(gemmSplit(600, 24, 1000, 2).over).toBe("rows");
     expect(gemmSplit(16, 16, 16, 2).parts).toEqual([[0, 16]]);
+    expect(gemmSplit(64, 1024, 128, 2).parts).toHaveLength(1); // the default step's products stay on one thread
+    // the kernel tests' two largest shapes do run on two threads
+    expect(gemmSplit(64, 200, 1400, 2)).toMatchObject({ over: "columns", parts: [[0, 96], [96, 200]] });
+    expect(gemmSplit(600, 24, 1200, 2)).toMatchObject({ over: "rows", parts: [[0, 300], [300, 600]] });
   });
 });

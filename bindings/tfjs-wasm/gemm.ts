@@ -36,8 +36,12 @@ export interface GemmCall {
   outShape: number[];
 }
 
-/** Below this many multiply-adds a call stays on one thread (waking a helper costs ~0.1 ms). */
-const MIN_SPLIT_MACS = 1 << 22;
+/**
+ * Multiply-adds per part: a call with fewer than twice this stays on one thread. The default
+ * step's 8M-multiply-add products were slower split (its _FusedMatMul calls 13–16 ms on two
+ * threads against 9–10 on one, tf.profile); the anchor's 134M–268M gain.
+ */
+const MIN_SPLIT_MACS = 1 << 23;
 
 /** How a product is shared: over C's rows or columns, as [start, end) ranges, the caller's first. */
 export interface GemmSplit {
