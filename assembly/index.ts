@@ -9,3 +9,4 @@ export * from "./pool_grad";
 export * from "./conv_forward";
 export * from "./copy_rows";
 export * from "./batchnorm";
+export * from "./gemm";

@@ -5,6 +5,7 @@ import * as tf from "./tf";
 import { initKernels, type KernelBuild } from "../bindings/loader";
 import { prepareBridge, type KernelModuleName, type WasmBackendLike } from "../bindings/tfjs-wasm/bridge";
 import { CONV_KERNELS } from "../bindings/tfjs-wasm/conv";
+import { GEMM_KERNEL } from "../bindings/tfjs-wasm/gemm";
 import { kernelHelpersBuild, setKernelThreads } from "../bindings/tfjs-wasm/threads";
 import { registerWasmKernels, unregisterWasmKernels } from "../bindings/tfjs-wasm/register";
 
@@ -117,7 +118,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: SetBackendO
   // tfjs-wasm initialised threaded before byol-ts could opt out gets the shared-memory build
   const bridge = await prepareBridge(tf.backend() as unknown as WasmBackendLike);
   registerWasmKernels();
-  await setKernelThreads(options.kernelThreads ?? 1, CONV_KERNELS);
+  await setKernelThreads(options.kernelThreads ?? 1, [...CONV_KERNELS, GEMM_KERNEL]);
   return {
     name,
     simd: tfjsSimd && bridge.build !== "scalar",

@@ -1,6 +1,6 @@
-// Our BatchMatMul on tfjs-wasm (single products A·B, A·Bᵀ, Aᵀ·B through the convolution kernels)
-// against the cpu backend, on every kernel build; batched and doubly transposed products fall back
-// to tfjs-wasm's kernel; gradients of a dense layer; no leaks.
+// Our BatchMatMul on tfjs-wasm (single products A·B, A·Bᵀ, Aᵀ·B, Aᵀ·Bᵀ on the GEMM kernel) against
+// the cpu backend, on every kernel build; batched products fall back to tfjs-wasm's kernel;
+// gradients of a dense layer; no leaks. test/wasm-gemm.test.ts covers the kernel's edges and threads.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ const CASES: Case[] = [
   [[1, 17, 33], [1, 33, 9], false, false], // rank 3 with a batch of one
   [[1, 33, 17], [1, 33, 9], true, false],
   [[2, 3, 4], [2, 4, 5], false, false], // batched: tfjs-wasm's kernel
-  [[6, 4], [5, 6], true, true], // doubly transposed: tfjs-wasm's kernel
+  [[6, 4], [5, 6], true, true], // doubly transposed
 ];
 
 function products(seed: number): Float32Array[] {

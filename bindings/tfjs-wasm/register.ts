@@ -8,6 +8,7 @@ import { conv2DBackpropFilterConfig } from "./Conv2DBackpropFilter";
 import { conv2DBackpropInputConfig } from "./Conv2DBackpropInput";
 import { padV2Config, sliceConfig } from "./copy-rows";
 import { fusedConv2DConfig } from "./FusedConv2D";
+import { fusedMatMulConfig } from "./FusedMatMul";
 import { identityConfig } from "./Identity";
 import { maxPoolGradConfig } from "./MaxPoolGrad";
 import { meanConfig } from "./Mean";
@@ -17,7 +18,7 @@ import { sumConfig } from "./Sum";
 /** Every kernel byol-ts registers for the `wasm` backend. */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig, sumConfig, meanConfig,
-  identityConfig, batchMatMulConfig, sliceConfig, padV2Config, batchNormTrainConfig, batchNormGradConfig,
+  identityConfig, batchMatMulConfig, fusedMatMulConfig, sliceConfig, padV2Config, batchNormTrainConfig, batchNormGradConfig,
 ];
 
 let registered = false;
