@@ -20,7 +20,7 @@ export interface BackendInfo {
   simd: boolean;
   /** CPU threads tfjs computes with (wasm: tfjs-wasm's thread pool, 1 in Node; 1 for the others). */
   threads: number;
-  /** Threads byol-ts' convolution kernels use (wasm; 1 elsewhere). */
+  /** Threads byol-ts' convolution and matrix-product kernels use (wasm; 1 elsewhere). */
   kernelThreads: number;
   /** Whose kernels run the backward convolutions: ours (wasm) or tfjs' own. */
   kernels: "byol-ts" | "tfjs";
@@ -50,7 +50,7 @@ export interface SetBackendOptions {
    */
   wasmThreads?: boolean;
   /**
-   * Threads for byol-ts' convolution kernels on wasm in Node (the caller plus helper workers, each
+   * Threads for byol-ts' convolution and matrix-product kernels on wasm in Node (the caller plus helper workers, each
    * taking part of the batch); default 1. Results depend on the count only through the order of
    * the filter gradient's sum over images (within float32 rounding); a count gives the same
    * numbers every run. Browsers keep 1 (their main thread cannot wait for a helper).

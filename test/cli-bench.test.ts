@@ -48,7 +48,7 @@ describe("byol bench", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "default", "--build", "simd", "--threads", "2", "--reps", "1", "--json"], { cwd: repoRoot, encoding: "utf8", timeout: 280_000 });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout.trim().split("\n").pop()!)).toMatchObject({ build: "simd", helperBuild: "simd-shared", threads: 2 });
-    expect(run.stderr).toMatch(/backend: wasm \(SIMD on, byol-ts convolutions on 2 threads: simd build, helpers simd-shared\)/);
+    expect(run.stderr).toMatch(/backend: wasm \(SIMD on, byol-ts convolutions and matrix products on 2 threads: simd build, helpers simd-shared\)/);
     const bad = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "bench", "--step", "default", "--build", "avx"], { cwd: repoRoot, encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--build.*relaxed-simd/);

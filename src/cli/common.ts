@@ -14,7 +14,7 @@ export const say = (line: string): void => void process.stderr.write(line + "\n"
 /** Flags every command takes to choose where it computes. */
 export const BACKEND_FLAGS = {
   backend: { type: "string", choices: BACKEND_NAMES, default: "auto", help: "where tfjs computes; auto: wasm with byol-ts' kernels in Node, else cpu" },
-  threads: { type: "string", value: "N", default: "the cores, up to 4", help: "threads for byol-ts' convolution kernels on wasm" },
+  threads: { type: "string", value: "N", default: "the cores, up to 4", help: "threads for byol-ts' convolution and matrix-product kernels on wasm" },
 } as const;
 
 /** Helper threads beside the caller when --threads is not given: the cores, up to 4 in all. */
@@ -34,12 +34,12 @@ export async function startBackend({ name, kernelThreads, kernelBuild }: { name:
   return info;
 }
 
-/** What runs, in words: e.g. "wasm (SIMD on, byol-ts convolutions on 2 threads: relaxed-simd build, helpers relaxed-simd-shared)". */
+/** What runs, in words: e.g. "wasm (SIMD on, byol-ts convolutions and matrix products on 2 threads: relaxed-simd build, helpers relaxed-simd-shared)". */
 export function backendLine(info: BackendInfo): string {
   if (info.name !== "wasm") return info.name;
   const threads = `${info.kernelThreads} thread${info.kernelThreads > 1 ? "s" : ""}`;
   const builds = info.kernelBuild ? `: ${info.kernelBuild} build${info.helperBuild ? `, helpers ${info.helperBuild}` : ""}` : "";
-  return `${info.name} (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions on ${threads}${builds})`;
+  return `${info.name} (SIMD ${info.simd ? "on" : "off"}, ${info.kernels} convolutions and matrix products on ${threads}${builds})`;
 }
 
 
