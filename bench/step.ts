@@ -1,7 +1,7 @@
 // A BYOL step against PyTorch, measured honestly in one run: for the anchor network (ResNet-18 w64,
 // torchvision stem, 28×28×3, batch 128: byol-pytorch's step, bench/anchor/byol_step.py) and for
 // DEFAULT_RUN (PyTorch with the same layers), PyTorch on 2 threads runs right before and right after
-// byol-ts on wasm (1 and 2 kernel threads); a ratio is printed only when the machine was quiet
+// byol-ts on wasm (1 and 2 kernel threads), each in a process of its own; a ratio is printed only when the machine was quiet
 // (1-minute load ≤ 1.0 sampled before the first run) and PyTorch's before/after runs agree within
 // 20% and its matmul runs on a real BLAS — otherwise the script says why and prints none. The EMA kernel vs tfjs ops, with benchmark.js.
 // Run: npx tsx bench/step.ts [--reps N] [--anchor-steps N] [--only anchor|default]
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { emaBlendWasm } from "../bindings/tfjs-wasm/ema";
 import { setBackend } from "../src/backend";
-import { benchStep, machineInfo, STEP_CONFIGS, type StepReport } from "../src/bench/step";
+import { machineInfo, STEP_CONFIGS, type StepReport } from "../src/bench/step";
 import { BYOL } from "../src/byol";
 import { buildLearner } from "../src/train/setup";
 
@@ -53,6 +53,18 @@ function pytorch(name: keyof typeof STEP_CONFIGS): number {
   return out.imagesPerSecond;
 }
 
+/**
+ * byol-ts' step in a process of its own (`byol bench --step --json`), as PyTorch's runs in its own:
+ * a run after others in one process measured 10–35% slower than the same run alone.
+ */
+function byolTs(name: keyof typeof STEP_CONFIGS, threads: number): StepReport {
+  const cli = join(import.meta.dirname, "..", "src", "cli", "main.ts");
+  const args = ["--import", "tsx", cli, "bench", "--step", name, "--backend", "wasm", "--threads", String(threads), "--reps", String(REPS), "--json"];
+  const run = spawnSync(process.execPath, args, { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`byol bench --step ${name} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as StepReport;
+}
+
 const machine = machineInfo();
 const quiet = load1() <= MAX_LOAD;
 console.log(`machine: ${machine.cpu} (${machine.cores} cores; ${machine.cpuFlags.join(" ")}), Node ${machine.node}, ${new Date().toISOString()}`);
@@ -65,8 +77,7 @@ for (const name of ["anchor", "default"] as const) {
   const before = pytorch(name);
   const ours: StepReport[] = [];
   for (const threads of [1, 2]) {
-    const info = await setBackend("wasm", { kernelThreads: threads });
-    const r = await benchStep(name, REPS, { backend: info.name, build: info.kernelBuild ?? "none", helperBuild: info.helperBuild, threads });
+    const r = byolTs(name, threads);
     console.log(`  byol-ts wasm, ${threads} kernel thread(s): ${phases(r.phases)} | ${r.imagesPerSecond.toFixed(1)} img/s  [load ${r.load[0].toFixed(2)}]`);
     ours.push(r);
   }
